@@ -20,7 +20,7 @@ packages=(
   # headless GUI tests and screenshots
   xvfb xauth
   # packaging
-  dpkg-dev file
+  dpkg-dev file sqlite3
 )
 
 missing=()

@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMetaType>
 #include <QString>
 #include <QtGlobal>
 
@@ -57,3 +58,8 @@ struct SearchHit {
 };
 
 } // namespace enclave::storage
+
+Q_DECLARE_METATYPE(enclave::storage::Conversation)
+Q_DECLARE_METATYPE(enclave::storage::Message)
+Q_DECLARE_METATYPE(enclave::storage::SearchHit)
+Q_DECLARE_METATYPE(enclave::storage::ModelRecord)

@@ -1,0 +1,129 @@
+// AppContext: the queued-connection protocol between the GUI objects and the storage thread.
+#include "app/app_context.h"
+
+#include "app/storage_worker.h"
+#include "engine/engine_info.h"
+
+#include <QDesktopServices>
+#include <QDir>
+#include <QFile>
+#include <QGuiApplication>
+#include <QPalette>
+#include <QJSEngine>
+#include <QUrl>
+
+namespace enclave::app {
+namespace {
+AppContext *g_instance = nullptr;
+}
+
+AppContext::AppContext(const QString &dataDirectory, QObject *parent)
+    : QObject(parent), m_dataDirectory(QDir(dataDirectory).absolutePath())
+{
+    registerStorageMetaTypes();
+    QDir().mkpath(m_dataDirectory);
+    QFile::setPermissions(m_dataDirectory, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    m_storage = new StorageWorker;
+    m_storage->moveToThread(&m_storageThread);
+    connect(&m_storageThread, &QThread::finished, m_storage, &QObject::deleteLater);
+    m_storageThread.setObjectName(QStringLiteral("storage"));
+    m_storageThread.start();
+    connectStorage();
+    g_instance = this;
+    emit openRequested(QDir(m_dataDirectory).filePath(QStringLiteral("enclave.db")));
+    emit loadConversationsRequested();
+    emit loadModelsRequested();
+}
+
+AppContext::~AppContext()
+{
+    m_storageThread.quit();
+    m_storageThread.wait();
+    if (g_instance == this)
+        g_instance = nullptr;
+}
+
+AppContext *AppContext::instance() { return g_instance; }
+
+AppContext *AppContext::create(QQmlEngine *, QJSEngine *)
+{
+    QJSEngine::setObjectOwnership(g_instance, QJSEngine::CppOwnership);
+    return g_instance;
+}
+
+QString AppContext::version() const { return QString::fromLatin1(enclave::engineVersion().data()); }
+
+void AppContext::connectStorage()
+{
+    constexpr auto q = Qt::QueuedConnection;
+    StorageWorker *s = m_storage;
+    // Requests: GUI → storage thread.
+    connect(this, &AppContext::openRequested, s, &StorageWorker::open, q);
+    connect(this, &AppContext::loadConversationsRequested, s, &StorageWorker::loadConversations, q);
+    connect(this, &AppContext::loadModelsRequested, s, &StorageWorker::loadModels, q);
+    connect(&m_conversations, &ConversationListModel::renameRequested, s, &StorageWorker::renameConversation, q);
+    connect(&m_conversations, &ConversationListModel::pinRequested, s, &StorageWorker::setPinned, q);
+    connect(&m_conversations, &ConversationListModel::deleteRequested, s, &StorageWorker::deleteConversation, q);
+    connect(&m_conversations, &ConversationListModel::restoreRequested, s, &StorageWorker::restoreConversation, q);
+    connect(&m_conversations, &ConversationListModel::searchRequested, s, &StorageWorker::search, q);
+    connect(&m_chat, &ChatController::createConversationRequested, s, &StorageWorker::createConversation, q);
+    connect(&m_chat, &ChatController::loadMessagesRequested, s, &StorageWorker::loadMessages, q);
+    connect(&m_chat, &ChatController::addMessageRequested, s, &StorageWorker::addMessage, q);
+    connect(&m_library, &ModelLibrary::addModelRequested, s, &StorageWorker::addModel, q);
+    connect(&m_library, &ModelLibrary::removeModelRequested, s, &StorageWorker::removeModel, q);
+    // Results: storage thread → GUI.
+    connect(s, &StorageWorker::opened, this, [this](const QString &notice) {
+        m_ready = true;
+        emit readyChanged();
+        if (!notice.isEmpty())
+            setNotice(notice);
+    }, q);
+    connect(s, &StorageWorker::failed, this, &AppContext::setNotice, q);
+    connect(s, &StorageWorker::failed, &m_library, &ModelLibrary::onStorageFailed, q);
+    connect(s, &StorageWorker::conversationsLoaded, &m_conversations, &ConversationListModel::setConversations, q);
+    connect(s, &StorageWorker::conversationsLoaded, &m_chat, &ChatController::onConversationsLoaded, q);
+    connect(s, &StorageWorker::searchFinished, &m_conversations, &ConversationListModel::setSearchResults, q);
+    connect(s, &StorageWorker::conversationCreated, &m_chat, &ChatController::onConversationCreated, q);
+    connect(s, &StorageWorker::messagesLoaded, &m_chat, &ChatController::onMessagesLoaded, q);
+    connect(s, &StorageWorker::messageAdded, &m_chat, &ChatController::onMessageAdded, q);
+    connect(s, &StorageWorker::modelsLoaded, &m_library, &ModelLibrary::setModels, q);
+    connect(s, &StorageWorker::modelAdded, &m_library, &ModelLibrary::onModelAdded, q);
+    // GUI-side reactions.
+    connect(s, &StorageWorker::conversationsLoaded, this, &AppContext::reopenLastConversation, q);
+    connect(&m_conversations, &ConversationListModel::conversationRemoved, &m_chat, &ChatController::onConversationRemoved);
+}
+
+// On start, the most recently active conversation is opened again.
+void AppContext::reopenLastConversation(const QList<storage::Conversation> &conversations)
+{
+    if (m_reopened)
+        return;
+    m_reopened = true;
+    if (m_chat.conversationId() || conversations.isEmpty())
+        return;
+    const auto latest = std::max_element(conversations.begin(), conversations.end(),
+                                         [](const auto &a, const auto &b) { return a.updatedAt < b.updatedAt; });
+    m_chat.openConversation(latest->id, latest->title);
+}
+
+void AppContext::setNotice(const QString &notice)
+{
+    if (notice == m_notice)
+        return;
+    m_notice = notice;
+    emit noticeChanged();
+}
+
+bool AppContext::prefersDarkTheme() const
+{
+    const QString theme = qEnvironmentVariable("ENCLAVE_THEME");
+    if (!theme.isEmpty())
+        return theme == QLatin1String("dark");
+    return QGuiApplication::palette().color(QPalette::Window).lightness() < 128;
+}
+
+void AppContext::dismissNotice() { setNotice({}); }
+
+void AppContext::openDataDirectory() { QDesktopServices::openUrl(QUrl::fromLocalFile(m_dataDirectory)); }
+
+} // namespace enclave::app

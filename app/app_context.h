@@ -1,0 +1,83 @@
+// AppContext: everything one window needs, wired once — the storage thread, the sidebar
+// and chat models, the model library. Exposed to QML as the singleton `App`.
+// The GUI↔worker protocol is the list of queued connections in app_context.cpp.
+#pragma once
+
+#include "app/chat_controller.h"
+#include "app/conversation_list_model.h"
+#include "app/model_library.h"
+
+#include <QObject>
+#include <QThread>
+#include <QtQml/qqmlregistration.h>
+
+class QQmlEngine;
+class QJSEngine;
+
+namespace enclave::app {
+
+class StorageWorker;
+
+class AppContext : public QObject {
+    Q_OBJECT
+    QML_NAMED_ELEMENT(App)
+    QML_SINGLETON
+    Q_PROPERTY(enclave::app::ConversationListModel *conversations READ conversations CONSTANT)
+    Q_PROPERTY(enclave::app::ChatController *chat READ chat CONSTANT)
+    Q_PROPERTY(enclave::app::ModelLibrary *library READ library CONSTANT)
+    Q_PROPERTY(QString dataDirectory READ dataDirectory CONSTANT)
+    Q_PROPERTY(QString version READ version CONSTANT)
+    Q_PROPERTY(bool ready READ ready NOTIFY readyChanged)
+    Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
+    Q_PROPERTY(bool modelLoaded READ modelLoaded NOTIFY modelLoadedChanged)
+    Q_PROPERTY(bool prefersDarkTheme READ prefersDarkTheme CONSTANT)
+
+public:
+    // Opens (or creates) the database under dataDirectory on the storage thread.
+    explicit AppContext(const QString &dataDirectory, QObject *parent = nullptr);
+    ~AppContext() override;
+
+    // The instance QML's `App` resolves to; set by the constructor, cleared by the destructor.
+    static AppContext *create(QQmlEngine *, QJSEngine *);
+    static AppContext *instance();
+
+    ConversationListModel *conversations() { return &m_conversations; }
+    ChatController *chat() { return &m_chat; }
+    ModelLibrary *library() { return &m_library; }
+    QString dataDirectory() const { return m_dataDirectory; }
+    QString version() const;
+    bool ready() const { return m_ready; }
+    QString notice() const { return m_notice; }
+    bool modelLoaded() const { return false; } // the engine joins the app in its own change
+
+    // ENCLAVE_THEME=dark|light decides; otherwise the desktop palette does.
+    bool prefersDarkTheme() const;
+
+    Q_INVOKABLE void dismissNotice();
+    Q_INVOKABLE void openDataDirectory();
+
+signals:
+    void readyChanged();
+    void noticeChanged();
+    void modelLoadedChanged();
+    void openRequested(const QString &databasePath);
+    void loadConversationsRequested();
+    void loadModelsRequested();
+
+private:
+    void connectStorage();
+    void setNotice(const QString &notice);
+    void reopenLastConversation(const QList<enclave::storage::Conversation> &conversations);
+
+    QString m_dataDirectory;
+    QThread m_storageThread;
+    StorageWorker *m_storage = nullptr; // lives on m_storageThread
+    ConversationListModel m_conversations;
+    ChatController m_chat;
+    ModelLibrary m_library;
+    bool m_ready = false;
+    bool m_reopened = false;
+    QString m_notice;
+};
+
+} // namespace enclave::app

@@ -1,0 +1,114 @@
+// The enclave executable: parse the command line, set up logging, open the data folder
+// and show the QML main window from the Enclave.Ui module.
+#include "app/application.h"
+
+#include "app/app_context.h"
+#include "app/logging.h"
+#include "app/qml_modules.h"
+#include "engine/engine_info.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QIcon>
+#include <QQmlApplicationEngine>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QTimer>
+#include <QStandardPaths>
+#include <QUrl>
+
+namespace enclave::app {
+namespace {
+
+struct Options {
+    QString dataDirectory;
+    QString logDirectory;
+    QStringList modelPaths;
+    QString screenshotPath;
+    bool verbose = false;
+};
+
+Options parseOptions(QGuiApplication &app)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Enclave: private, offline chat with local language models. Nothing leaves this machine."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
+                                     QStringLiteral("Keep the database (and logs) in <dir> instead of the default."),
+                                     QStringLiteral("dir"));
+    const QCommandLineOption verbose(QStringLiteral("verbose"), QStringLiteral("Log debug messages to stderr."));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a PNG of the main window to <file> once it has settled, then quit (for docs)."),
+        QStringLiteral("file"));
+    parser.addOption(dataDir);
+    parser.addOption(verbose);
+    parser.addOption(screenshot);
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model file or folder to import."),
+                                 QStringLiteral("[model]"));
+    parser.process(app); // exits for --help / --version
+
+    Options options;
+    options.verbose = parser.isSet(verbose);
+    if (parser.isSet(dataDir)) {
+        options.dataDirectory = QDir(parser.value(dataDir)).absolutePath();
+        options.logDirectory = options.dataDirectory + QStringLiteral("/logs");
+    } else {
+        options.dataDirectory = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        options.logDirectory = defaultLogDirectory();
+    }
+    options.modelPaths = parser.positionalArguments();
+    options.screenshotPath = parser.value(screenshot);
+    return options;
+}
+
+// Grabs the window after it had time to load and lay out, saves it, and quits.
+void scheduleScreenshot(QQmlApplicationEngine &engine, const QString &path)
+{
+    constexpr int kSettleMs = 2000;
+    QTimer::singleShot(kSettleMs, &engine, [&engine, path] {
+        auto *window = engine.rootObjects().isEmpty() ? nullptr
+                                                      : qobject_cast<QQuickWindow *>(engine.rootObjects().first());
+        const bool saved = window && window->grabWindow().save(path);
+        if (!saved)
+            moduleLogger("app")->error("scheduleScreenshot: could not save {}", path.toStdString());
+        QCoreApplication::exit(saved ? 0 : 1);
+    });
+}
+
+} // namespace
+
+int runApplication(int argc, char **argv)
+{
+    QGuiApplication app(argc, argv);
+    QGuiApplication::setApplicationName(QStringLiteral("enclave"));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("Enclave"));
+    QGuiApplication::setApplicationVersion(QString::fromLatin1(engineVersion().data()));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.enclave.Enclave"));
+    QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/enclave/icons/enclave.svg")));
+    const Options options = parseOptions(app);
+
+    setupLogging(options.logDirectory, options.verbose);
+    moduleLogger("app")->info("runApplication: Enclave {} starting, data in {}", engineVersion(),
+                              options.dataDirectory.toStdString());
+
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    linkQmlModules();
+    AppContext context(options.dataDirectory);
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
+    QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed, &app,
+                     [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
+    engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Enclave/Ui/Main.qml")));
+    for (const QString &path : options.modelPaths)
+        context.library()->importModel(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()));
+    if (!options.screenshotPath.isEmpty())
+        scheduleScreenshot(engine, options.screenshotPath);
+    return QGuiApplication::exec();
+}
+
+} // namespace enclave::app

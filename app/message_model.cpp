@@ -1,0 +1,58 @@
+// MessageModel: a list of storage::Message with QML role names.
+#include "app/message_model.h"
+
+namespace enclave::app {
+
+MessageModel::MessageModel(QObject *parent) : QAbstractListModel(parent) {}
+
+int MessageModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_messages.size()); }
+
+QVariant MessageModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const storage::Message &m = m_messages.at(index.row());
+    switch (role) {
+    case IdRole: return m.id;
+    case RoleRole: return m.role;
+    case Qt::DisplayRole:
+    case ContentRole: return m.content;
+    case ReasoningRole: return m.reasoning;
+    case StatusRole: return storage::messageStatusName(m.status);
+    case CreatedAtRole: return m.createdAt;
+    default: return {};
+    }
+}
+
+QHash<int, QByteArray> MessageModel::roleNames() const
+{
+    return {{IdRole, "messageId"},         {RoleRole, "role"},     {ContentRole, "content"},
+            {ReasoningRole, "reasoning"}, {StatusRole, "status"}, {CreatedAtRole, "createdAt"}};
+}
+
+void MessageModel::reset(const QList<storage::Message> &messages)
+{
+    beginResetModel();
+    m_messages = messages;
+    endResetModel();
+    emit countChanged();
+}
+
+void MessageModel::append(const storage::Message &message)
+{
+    beginInsertRows({}, int(m_messages.size()), int(m_messages.size()));
+    m_messages.append(message);
+    endInsertRows();
+    emit countChanged();
+}
+
+int MessageModel::rowOf(qint64 messageId) const
+{
+    for (int i = 0; i < m_messages.size(); ++i) {
+        if (m_messages[i].id == messageId)
+            return i;
+    }
+    return -1;
+}
+
+} // namespace enclave::app

@@ -1,0 +1,144 @@
+// StorageWorker: each slot is one store call; every failure becomes failed(message).
+#include "app/storage_worker.h"
+
+#include "storage/conversation_store.h"
+
+#include "app/logging.h"
+
+namespace enclave::app {
+
+void registerStorageMetaTypes()
+{
+    qRegisterMetaType<storage::Conversation>();
+    qRegisterMetaType<storage::Message>();
+    qRegisterMetaType<storage::SearchHit>();
+    qRegisterMetaType<storage::ModelRecord>();
+    qRegisterMetaType<QList<storage::Conversation>>();
+    qRegisterMetaType<QList<storage::Message>>();
+    qRegisterMetaType<QList<storage::SearchHit>>();
+    qRegisterMetaType<QList<storage::ModelRecord>>();
+}
+
+StorageWorker::StorageWorker(QObject *parent) : QObject(parent) {}
+
+StorageWorker::~StorageWorker() = default;
+
+template <typename Fn> void StorageWorker::guarded(const char *what, Fn &&fn)
+{
+    if (!m_store) {
+        emit failed(QStringLiteral("%1: the database is not open").arg(QLatin1String(what)));
+        return;
+    }
+    try {
+        fn(*m_store);
+    } catch (const std::exception &e) {
+        moduleLogger("storage")->error("StorageWorker::{}: {}", what, e.what());
+        emit failed(QStringLiteral("%1 failed: %2").arg(QLatin1String(what), QString::fromUtf8(e.what())));
+    }
+}
+
+void StorageWorker::open(const QString &databasePath)
+{
+    try {
+        m_store = std::make_unique<storage::ConversationStore>(databasePath);
+        const int interrupted = m_store->markInterrupted();
+        m_store->purgeDeleted(7LL * 24 * 3600 * 1000);
+        QString notice;
+        if (!m_store->database().movedAsideTo().isEmpty())
+            notice = tr("The conversation database was damaged. It was kept as %1 and a new one was started.")
+                         .arg(m_store->database().movedAsideTo());
+        if (interrupted > 0)
+            moduleLogger("storage")->info("StorageWorker::open: {} interrupted answers marked", interrupted);
+        emit opened(notice);
+    } catch (const std::exception &e) {
+        emit failed(tr("Cannot open the conversation database: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void StorageWorker::loadConversations()
+{
+    guarded("loadConversations", [&](storage::ConversationStore &s) { emit conversationsLoaded(s.conversations()); });
+}
+
+void StorageWorker::createConversation(const QString &title, const QString &firstMessage)
+{
+    guarded("createConversation", [&](storage::ConversationStore &s) {
+        emit conversationCreated(s.createConversation(title), firstMessage);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::renameConversation(qint64 id, const QString &title)
+{
+    guarded("renameConversation", [&](storage::ConversationStore &s) {
+        s.renameConversation(id, title);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::setPinned(qint64 id, bool pinned)
+{
+    guarded("setPinned", [&](storage::ConversationStore &s) {
+        s.setPinned(id, pinned);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::deleteConversation(qint64 id)
+{
+    guarded("deleteConversation", [&](storage::ConversationStore &s) {
+        s.deleteConversation(id);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::restoreConversation(qint64 id)
+{
+    guarded("restoreConversation", [&](storage::ConversationStore &s) {
+        s.restoreConversation(id);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::loadMessages(qint64 conversationId)
+{
+    guarded("loadMessages", [&](storage::ConversationStore &s) {
+        emit messagesLoaded(conversationId, s.activeBranch(conversationId));
+    });
+}
+
+void StorageWorker::addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content)
+{
+    guarded("addMessage", [&](storage::ConversationStore &s) {
+        emit messageAdded(s.addMessage(conversationId, parentId, role, content));
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::search(const QString &query)
+{
+    guarded("search", [&](storage::ConversationStore &s) { emit searchFinished(query, s.search(query)); });
+}
+
+void StorageWorker::addModel(const QString &path, const QString &format, qint64 size, const QJsonObject &metadata)
+{
+    guarded("addModel", [&](storage::ConversationStore &s) {
+        emit modelAdded(s.addModel(path, format, size, storage::fingerprintFile(path), metadata));
+        emit modelsLoaded(s.models());
+    });
+}
+
+void StorageWorker::removeModel(qint64 id)
+{
+    guarded("removeModel", [&](storage::ConversationStore &s) {
+        s.removeModel(id);
+        emit modelsLoaded(s.models());
+    });
+}
+
+void StorageWorker::loadModels()
+{
+    guarded("loadModels", [&](storage::ConversationStore &s) { emit modelsLoaded(s.models()); });
+}
+
+} // namespace enclave::app

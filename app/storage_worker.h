@@ -1,0 +1,57 @@
+// StorageWorker: owns the ConversationStore on its own thread. The GUI talks to it only
+// through queued signals (requests in, results out); it never touches list models or QML.
+#pragma once
+
+#include "storage/records.h"
+
+#include <QObject>
+#include <memory>
+
+namespace enclave::storage {
+class ConversationStore;
+}
+
+namespace enclave::app {
+
+class StorageWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit StorageWorker(QObject *parent = nullptr);
+    ~StorageWorker() override;
+
+public slots:
+    void open(const QString &databasePath);
+    void loadConversations();
+    void createConversation(const QString &title, const QString &firstMessage);
+    void renameConversation(qint64 id, const QString &title);
+    void setPinned(qint64 id, bool pinned);
+    void deleteConversation(qint64 id);
+    void restoreConversation(qint64 id);
+    void loadMessages(qint64 conversationId);
+    void addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content);
+    void search(const QString &query);
+    void addModel(const QString &path, const QString &format, qint64 size, const QJsonObject &metadata);
+    void removeModel(qint64 id);
+    void loadModels();
+
+signals:
+    void opened(const QString &notice); // notice: non-empty when a corrupt file was moved aside
+    void failed(const QString &message);
+    void conversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
+    void conversationCreated(const enclave::storage::Conversation &conversation, const QString &firstMessage);
+    void messagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &messages);
+    void messageAdded(const enclave::storage::Message &message);
+    void searchFinished(const QString &query, const QList<enclave::storage::SearchHit> &hits);
+    void modelsLoaded(const QList<enclave::storage::ModelRecord> &models);
+    void modelAdded(const enclave::storage::ModelRecord &model);
+
+private:
+    template <typename Fn> void guarded(const char *what, Fn &&fn);
+
+    std::unique_ptr<storage::ConversationStore> m_store;
+};
+
+// Registers the record types for queued connections; call once before connecting.
+void registerStorageMetaTypes();
+
+} // namespace enclave::app

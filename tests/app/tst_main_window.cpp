@@ -1,0 +1,130 @@
+// End to end on the real main window (offscreen): create a conversation by sending a
+// message, restart on the same data folder and find it again; import a bad file and see
+// the error; and the executable's --version / --help.
+#include "app/app_context.h"
+#include "app/qml_modules.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using enclave::app::AppContext;
+
+namespace {
+
+// One running instance of the app: its context and its QML window.
+struct RunningApp {
+    explicit RunningApp(const QString &dataDir) : context(dataDir)
+    {
+        engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
+        engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Enclave/Ui/Main.qml")));
+    }
+    QQuickWindow *window() const
+    {
+        return engine.rootObjects().isEmpty() ? nullptr : qobject_cast<QQuickWindow *>(engine.rootObjects().first());
+    }
+    template <typename T = QObject> T *find(const char *name) const
+    {
+        return window() ? window()->findChild<T *>(QLatin1String(name)) : nullptr;
+    }
+    AppContext context;
+    QQmlApplicationEngine engine;
+};
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QQuickStyle::setStyle(QStringLiteral("Basic"));
+        enclave::app::linkQmlModules();
+    }
+
+    void messageSurvivesRestart()
+    {
+        QTemporaryDir dir;
+        {
+            RunningApp app(dir.path());
+            QVERIFY(app.window());
+            QTRY_VERIFY(app.context.ready());
+            QVERIFY(app.find<QQuickItem>("noModelBanner")->isVisible());
+
+            auto *input = app.find<QQuickItem>("composerInput");
+            QVERIFY(input);
+            input->forceActiveFocus();
+            for (char c : QByteArrayLiteral("Remember the blue notebook"))
+                QTest::keyClick(app.window(), c);
+            QTest::keyClick(app.window(), Qt::Key_Return);
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 1);
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
+            QCOMPARE(app.context.chat()->title(), QStringLiteral("Remember the blue notebook"));
+            QCOMPARE(input->property("text").toString(), QString());
+            QTRY_COMPARE(app.find<QQuickItem>("messageList")->property("count").toInt(), 1);
+        }
+        {
+            RunningApp app(dir.path());
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
+            const QModelIndex first = app.context.conversations()->index(0);
+            QCOMPARE(first.data(enclave::app::ConversationListModel::TitleRole).toString(),
+                     QStringLiteral("Remember the blue notebook"));
+            // Search finds it, then opening the hit shows the message.
+            app.context.conversations()->setSearchQuery(QStringLiteral("notebo"));
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
+            const QModelIndex hit = app.context.conversations()->index(0);
+            app.context.chat()->openConversation(hit.data(enclave::app::ConversationListModel::IdRole).toLongLong(),
+                                                 hit.data(enclave::app::ConversationListModel::TitleRole).toString(),
+                                                 hit.data(enclave::app::ConversationListModel::MessageIdRole).toLongLong());
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 1);
+            QCOMPARE(app.context.chat()->messages()->index(0).data(enclave::app::MessageModel::ContentRole).toString(),
+                     QStringLiteral("Remember the blue notebook"));
+            QTRY_COMPARE(app.find<QQuickItem>("messageList")->property("count").toInt(), 1);
+        }
+    }
+
+    void badModelFileShowsError()
+    {
+        QTemporaryDir dir;
+        const QString bogus = dir.filePath(QStringLiteral("not-a-model.gguf"));
+        QFile f(bogus);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("GGUF\x03\x00\x00\x00 truncated");
+        f.close();
+        RunningApp app(dir.filePath(QStringLiteral("data")));
+        QVERIFY(app.window());
+        QTRY_VERIFY(app.context.ready());
+        app.context.library()->importModel(QUrl::fromLocalFile(bogus));
+        QTRY_VERIFY(!app.context.library()->importError().isEmpty());
+        QVERIFY2(app.context.library()->importError().contains(QStringLiteral("not-a-model.gguf")),
+                 qPrintable(app.context.library()->importError()));
+        QCOMPARE(app.context.library()->rowCount(), 0);
+        auto *banner = app.find<QQuickItem>("noModelBanner");
+        QVERIFY(banner);
+        auto *title = banner->findChild<QObject *>(QStringLiteral("bannerTitle"));
+        QCOMPARE(title->property("text").toString(), QStringLiteral("This model could not be imported"));
+    }
+
+    void commandLine()
+    {
+        QProcess p;
+        p.start(QStringLiteral(ENCLAVE_BINARY), {QStringLiteral("--version")});
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(p.readAllStandardOutput().contains(ENCLAVE_VERSION));
+        p.start(QStringLiteral(ENCLAVE_BINARY), {QStringLiteral("--help")});
+        QVERIFY(p.waitForFinished(20000));
+        const QByteArray help = p.readAllStandardOutput();
+        QVERIFY(help.contains("--data-dir"));
+        QVERIFY(help.contains("--version"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -1,0 +1,130 @@
+// ChatPane: the open conversation — title, messages, the no-model banner and the composer.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+Rectangle {
+    id: root
+    property string title: ""
+    property var messages                 // MessageModel
+    property var highlightedMessageId: 0
+    property bool modelLoaded: false
+    property int libraryCount: 0
+    property bool importing: false
+    property string importStatus: ""
+    property string importError: ""
+    signal sendRequested(string text)
+    signal importRequested()
+    signal importErrorDismissed()
+
+    function focusComposer() { composer.focusInput() }
+    function scrollToMessage(row) {
+        if (row >= 0)
+            messageList.positionViewAtIndex(row, ListView.Center)
+    }
+
+    color: Theme.window
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        Rectangle {
+            Layout.fillWidth: true
+            implicitHeight: 52
+            color: Theme.window
+            Label {
+                objectName: "chatTitle"
+                anchors.verticalCenter: parent.verticalCenter
+                anchors.left: parent.left
+                anchors.right: parent.right
+                anchors.leftMargin: 20
+                anchors.rightMargin: 20
+                text: root.title.length > 0 ? root.title : qsTr("New chat")
+                font.pixelSize: Theme.titleFontSize
+                font.bold: true
+                color: Theme.text
+                elide: Text.ElideRight
+            }
+            Rectangle {
+                anchors.bottom: parent.bottom
+                width: parent.width
+                height: 1
+                color: Theme.border
+            }
+        }
+
+        ListView {
+            id: messageList
+            objectName: "messageList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            Layout.maximumWidth: 860
+            Layout.alignment: Qt.AlignHCenter
+            leftMargin: 20
+            rightMargin: 20
+            topMargin: 16
+            bottomMargin: 16
+            clip: true
+            spacing: 6
+            model: root.messages
+            ScrollBar.vertical: ScrollBar {}
+            onCountChanged: if (root.highlightedMessageId === 0) Qt.callLater(positionViewAtEnd)
+            delegate: MessageBubble {
+                required property var model
+                width: ListView.view.width - ListView.view.leftMargin - ListView.view.rightMargin
+                role: model.role
+                content: model.content
+                status: model.status
+                highlighted: model.messageId === root.highlightedMessageId
+            }
+            Column {
+                anchors.centerIn: parent
+                spacing: 8
+                visible: messageList.count === 0
+                width: Math.min(parent.width - 40, 440)
+                Label {
+                    width: parent.width
+                    horizontalAlignment: Text.AlignHCenter
+                    text: qsTr("What’s on your mind?")
+                    font.pixelSize: 22
+                    color: Theme.text
+                }
+                Label {
+                    width: parent.width
+                    horizontalAlignment: Text.AlignHCenter
+                    wrapMode: Text.Wrap
+                    text: qsTr("Everything you write stays on this computer.")
+                    color: Theme.textMuted
+                }
+            }
+        }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.maximumWidth: 860
+            Layout.alignment: Qt.AlignHCenter
+            Layout.leftMargin: 20
+            Layout.rightMargin: 20
+            Layout.bottomMargin: 16
+            spacing: Theme.spacing
+            NoModelBanner {
+                objectName: "noModelBanner"
+                Layout.fillWidth: true
+                visible: !root.modelLoaded || root.importError.length > 0
+                libraryCount: root.libraryCount
+                importing: root.importing
+                importStatus: root.importStatus
+                importError: root.importError
+                onImportRequested: root.importRequested()
+                onErrorDismissed: root.importErrorDismissed()
+            }
+            Composer {
+                id: composer
+                objectName: "composer"
+                Layout.fillWidth: true
+                onSubmitted: (text) => root.sendRequested(text)
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// Main: the application window. Wires the components to the App singleton; holds the
+// window-wide shortcuts, the import dialog and the undo toast.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Dialogs
+import QtQuick.Layouts
+import Enclave
+
+ApplicationWindow {
+    id: window
+    objectName: "mainWindow"
+    width: 1180
+    height: 760
+    minimumWidth: 720
+    minimumHeight: 480
+    visible: true
+    title: App.chat.title.length > 0 ? App.chat.title + " — Enclave" : "Enclave"
+    color: Theme.window
+    font.pixelSize: Theme.fontSize
+
+    Component.onCompleted: Theme.dark = App.prefersDarkTheme
+
+    Shortcut { sequences: ["Ctrl+N"]; onActivated: { App.chat.newConversation(); chatPane.focusComposer() } }
+    Shortcut { sequences: [StandardKey.Find]; onActivated: sidebar.focusSearch() }
+    Shortcut { sequences: ["Ctrl+O"]; onActivated: importDialog.open() }
+
+    FileDialog {
+        id: importDialog
+        title: qsTr("Import a model")
+        nameFilters: [qsTr("Model files (*.gguf *.safetensors)"), qsTr("GGUF (*.gguf)"),
+                      qsTr("safetensors (*.safetensors)"), qsTr("All files (*)")]
+        onAccepted: App.library.importModel(selectedFile)
+    }
+    FolderDialog {
+        id: folderDialog
+        title: qsTr("Import a Hugging Face model folder")
+        onAccepted: App.library.importModel(selectedFolder)
+    }
+    Menu {
+        id: importMenu
+        MenuItem { text: qsTr("Model file (.gguf, .safetensors)…"); onTriggered: importDialog.open() }
+        MenuItem { text: qsTr("Model folder (config.json + safetensors)…"); onTriggered: folderDialog.open() }
+    }
+
+    Connections {
+        target: App.chat
+        function onConversationChanged() {
+            if (App.chat.highlightedMessageId !== 0)
+                Qt.callLater(() => chatPane.scrollToMessage(App.chat.messages.rowOf(App.chat.highlightedMessageId)))
+        }
+    }
+    Connections {
+        target: App.chat.messages
+        function onCountChanged() {
+            if (App.chat.highlightedMessageId !== 0)
+                chatPane.scrollToMessage(App.chat.messages.rowOf(App.chat.highlightedMessageId))
+        }
+    }
+
+    SplitView {
+        anchors.fill: parent
+        orientation: Qt.Horizontal
+        handle: Rectangle {
+            implicitWidth: 1
+            color: SplitHandle.hovered || SplitHandle.pressed ? Theme.accent : Theme.border
+        }
+        Sidebar {
+            id: sidebar
+            objectName: "sidebar"
+            SplitView.preferredWidth: 280
+            SplitView.minimumWidth: 200
+            SplitView.maximumWidth: 420
+            conversations: App.conversations
+            currentId: App.chat.conversationId
+            onNewChatRequested: { App.chat.newConversation(); chatPane.focusComposer() }
+            onConversationSelected: (id, title, messageId) => App.chat.openConversation(id, title, messageId)
+            onRenameRequested: (id, title) => renameDialog.openFor(id, title)
+            onPinRequested: (id, pinned) => App.conversations.setPinned(id, pinned)
+            onDeleteRequested: (id, title) => {
+                App.conversations.remove(id)
+                toast.show(qsTr("Deleted “%1”").arg(title.length > 0 ? title : qsTr("Untitled")))
+            }
+        }
+        ChatPane {
+            id: chatPane
+            objectName: "chatPane"
+            SplitView.fillWidth: true
+            title: App.chat.title
+            messages: App.chat.messages
+            highlightedMessageId: App.chat.highlightedMessageId
+            modelLoaded: App.modelLoaded
+            libraryCount: App.library.count
+            importing: App.library.importing
+            importStatus: App.library.importStatus
+            importError: App.library.importError
+            onSendRequested: (text) => App.chat.sendMessage(text)
+            onImportRequested: importMenu.popup()
+            onImportErrorDismissed: App.library.clearImportError()
+        }
+    }
+
+    RenameDialog {
+        id: renameDialog
+        onRenamed: (id, title) => App.conversations.rename(id, title)
+    }
+    UndoToast {
+        id: toast
+        objectName: "undoToast"
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 24
+        onUndoRequested: App.conversations.undoRemove()
+    }
+    Rectangle {
+        objectName: "noticeBar"
+        visible: App.notice.length > 0
+        anchors.top: parent.top
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.topMargin: 8
+        width: Math.min(parent.width - 40, noticeRow.implicitWidth + 24)
+        height: noticeRow.implicitHeight + 16
+        radius: Theme.radius
+        color: Theme.warning
+        border.color: Theme.warningBorder
+        RowLayout {
+            id: noticeRow
+            anchors.fill: parent
+            anchors.margins: 8
+            Label {
+                text: App.notice
+                wrapMode: Text.Wrap
+                color: Theme.text
+                Layout.fillWidth: true
+                Layout.maximumWidth: 640
+            }
+            IconButton { text: "✕"; tip: qsTr("Dismiss"); onClicked: App.dismissNotice() }
+        }
+    }
+}

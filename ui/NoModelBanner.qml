@@ -1,0 +1,67 @@
+// NoModelBanner: says plainly that no model is loaded and offers the import.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+Rectangle {
+    id: root
+    property int libraryCount: 0
+    property bool importing: false
+    property string importStatus: ""
+    property string importError: ""
+    signal importRequested()
+    signal errorDismissed()
+
+    implicitHeight: layout.implicitHeight + 2 * Theme.padding
+    radius: Theme.radius
+    color: root.importError.length > 0 ? Qt.rgba(0.8, 0.2, 0.2, 0.12) : Theme.warning
+    border.color: root.importError.length > 0 ? Theme.error : Theme.warningBorder
+
+    RowLayout {
+        id: layout
+        anchors.fill: parent
+        anchors.margins: Theme.padding
+        spacing: Theme.spacing
+        ColumnLayout {
+            Layout.fillWidth: true
+            spacing: 2
+            Label {
+                objectName: "bannerTitle"
+                Layout.fillWidth: true
+                text: root.importError.length > 0 ? qsTr("This model could not be imported")
+                                                   : qsTr("No model is loaded")
+                font.bold: true
+                color: Theme.text
+            }
+            Label {
+                objectName: "bannerDetail"
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                color: root.importError.length > 0 ? Theme.error : Theme.textMuted
+                text: root.importError.length > 0 ? root.importError
+                      : root.importing ? root.importStatus
+                      : root.libraryCount > 0
+                        ? qsTr("%n model(s) in your library. Messages are saved; answers need a loaded model.", "", root.libraryCount)
+                        : qsTr("Your messages are saved. Import a GGUF or safetensors model to get answers — it stays on this computer.")
+            }
+        }
+        BusyIndicator {
+            visible: root.importing
+            running: root.importing
+            Layout.preferredWidth: 28
+            Layout.preferredHeight: 28
+        }
+        Button {
+            objectName: "importButton"
+            text: root.importError.length > 0 ? qsTr("Try another file…") : qsTr("Import model…")
+            enabled: !root.importing
+            onClicked: root.importRequested()
+        }
+        IconButton {
+            visible: root.importError.length > 0
+            text: "✕"
+            tip: qsTr("Dismiss")
+            onClicked: root.errorDismissed()
+        }
+    }
+}
