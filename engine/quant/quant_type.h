@@ -26,13 +26,16 @@ enum class QuantType : uint32_t {
     IQ4_NL = 20,
     IQ4_XS = 23,
     BF16 = 30,
+    // Engine-only formats: not GGUF ids, so quantTypeFromGguf() never returns them.
+    F8_E4M3 = 0x1000, // float8 e4m3fn (DeepSeek-V3 safetensors)
 };
 
 // The GGUF type id as a QuantType, or nothing when the engine does not support it.
 std::optional<QuantType> quantTypeFromGguf(uint32_t ggmlType);
 // "Q4_K", "BF16"...; "unknown" for an id outside the enum.
 std::string_view quantTypeName(QuantType type);
-// Elements per block (1 for F32/F16/BF16, 32 or 256 for quantized formats).
+// Elements per block (1 for F32/F16/BF16/F8_E4M3, 32 or 256 for quantized formats).
+// Throws std::invalid_argument for an id outside the enum, like quantBlockBytes().
 int64_t quantBlockElems(QuantType type);
 // Bytes per block.
 int64_t quantBlockBytes(QuantType type);
