@@ -1,0 +1,230 @@
+// SafetensorsFile: header length, JSON header and per-tensor validation (layout in safetensors.h).
+#include "engine/model/safetensors.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+#include <tuple>
+#include <utility>
+
+namespace enclave {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxDims = 8;
+
+struct DtypeInfo {
+    std::string_view name;
+    int64_t size;
+};
+
+// Every dtype of the safetensors format (the F4/F6 sub-byte formats have no whole-byte size and are left out).
+constexpr std::array<DtypeInfo, 17> kDtypes = {{
+    {"BOOL", 1}, {"U8", 1}, {"I8", 1}, {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"F8_E8M0", 1},
+    {"I16", 2},  {"U16", 2}, {"F16", 2}, {"BF16", 2},
+    {"I32", 4},  {"U32", 4}, {"F32", 4},
+    {"I64", 8},  {"U64", 8}, {"F64", 8}, {"C64", 8},
+}};
+
+std::string inQuotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+} // namespace
+
+std::optional<QuantType> quantTypeFromSafetensors(std::string_view dtype)
+{
+    if (dtype == "F32")
+        return QuantType::F32;
+    if (dtype == "F16")
+        return QuantType::F16;
+    if (dtype == "BF16")
+        return QuantType::BF16;
+    if (dtype == "F8_E4M3")
+        return QuantType::F8_E4M3;
+    return std::nullopt;
+}
+
+int64_t safetensorsDtypeSize(std::string_view dtype)
+{
+    for (const DtypeInfo &d : kDtypes)
+        if (d.name == dtype)
+            return d.size;
+    return 0;
+}
+
+SafetensorsFile::SafetensorsFile(const std::string &path) : m_file(path)
+{
+    const uint64_t headerBytes = readHeaderLength();
+    m_dataOffset = 8 + headerBytes;
+    const json header = parseHeader(headerBytes);
+    readEntries(header);
+}
+
+void SafetensorsFile::fail(const std::string &what) const { throw SafetensorsError(path() + ": " + what); }
+
+uint64_t SafetensorsFile::readHeaderLength() const
+{
+    if (m_file.size() < 8)
+        fail("file is " + std::to_string(m_file.size()) + " bytes, too small for a safetensors header (at least 8)");
+    uint64_t n = 0;
+    std::memcpy(&n, m_file.data(), sizeof n);
+    if (n > m_file.size() - 8)
+        fail("header length " + std::to_string(n) + " exceeds the " + std::to_string(m_file.size() - 8) +
+             " bytes after the length field");
+    if (n > kSafetensorsMaxHeaderBytes)
+        fail("header length " + std::to_string(n) + " exceeds the limit of " +
+             std::to_string(kSafetensorsMaxHeaderBytes) + " bytes");
+    if (n < 2)
+        fail("header length " + std::to_string(n) + " is too small for a JSON object");
+    return n;
+}
+
+json SafetensorsFile::parseHeader(uint64_t headerBytes) const
+{
+    const char *begin = reinterpret_cast<const char *>(m_file.data() + 8);
+    json header;
+    try {
+        header = json::parse(begin, begin + headerBytes);
+    } catch (const json::exception &e) {
+        fail("header is not valid JSON: " + std::string(e.what()));
+    }
+    if (!header.is_object())
+        fail(std::string("header is a JSON ") + header.type_name() + ", expected an object");
+    return header;
+}
+
+namespace {
+
+// One validated header entry.
+struct Entry {
+    std::string name;
+    std::string dtype;
+    std::vector<int64_t> shape;
+    uint64_t begin = 0;
+    uint64_t end = 0;
+};
+
+[[noreturn]] void failTensor(const std::string &path, const std::string &name, const std::string &what)
+{
+    throw SafetensorsError(path + ": tensor " + inQuotes(name) + ": " + what);
+}
+
+// A JSON array of non-negative integers; `field` names it for messages.
+std::vector<uint64_t> unsignedArray(const json &entry, const char *field, const std::string &path,
+                                    const std::string &name)
+{
+    const auto it = entry.find(field);
+    if (it == entry.end())
+        failTensor(path, name, std::string("missing \"") + field + "\"");
+    if (!it->is_array())
+        failTensor(path, name, std::string("\"") + field + "\" is a JSON " + it->type_name() +
+                                   ", expected an array of non-negative integers");
+    std::vector<uint64_t> out;
+    out.reserve(it->size());
+    for (const json &e : *it) {
+        if (!e.is_number_unsigned())
+            failTensor(path, name, std::string("\"") + field + "\" contains " + e.dump() +
+                                       ", expected non-negative integers");
+        out.push_back(e.get<uint64_t>());
+    }
+    return out;
+}
+
+// The element count of a shape, checked for overflow.
+uint64_t elementCount(const std::vector<uint64_t> &dims, const std::string &path, const std::string &name)
+{
+    if (dims.size() > kMaxDims)
+        failTensor(path, name, std::to_string(dims.size()) + " dimensions (at most " + std::to_string(kMaxDims) + ")");
+    uint64_t elements = 1;
+    for (uint64_t d : dims)
+        if (__builtin_mul_overflow(elements, d, &elements) ||
+            elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            failTensor(path, name, "element count overflows 64 bits");
+    return elements;
+}
+
+Entry parseEntry(const std::string &name, const json &entry, uint64_t dataBytes, const std::string &path)
+{
+    if (!entry.is_object())
+        failTensor(path, name, std::string("entry is a JSON ") + entry.type_name() + ", expected an object");
+    const auto dtype = entry.find("dtype");
+    if (dtype == entry.end() || !dtype->is_string())
+        failTensor(path, name, "missing or non-string \"dtype\"");
+    Entry e{name, dtype->get<std::string>(), {}, 0, 0};
+    const std::vector<uint64_t> dims = unsignedArray(entry, "shape", path, name);
+    const std::vector<uint64_t> offsets = unsignedArray(entry, "data_offsets", path, name);
+    if (offsets.size() != 2)
+        failTensor(path, name, "\"data_offsets\" has " + std::to_string(offsets.size()) +
+                                   " values, expected 2 [begin, end]");
+    e.begin = offsets[0];
+    e.end = offsets[1];
+    if (e.begin > e.end || e.end > dataBytes)
+        failTensor(path, name, "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                                   ") are outside the data area [0, " + std::to_string(dataBytes) + ")");
+    const uint64_t elements = elementCount(dims, path, name);
+    e.shape.assign(dims.begin(), dims.end());
+    const uint64_t elemSize = static_cast<uint64_t>(safetensorsDtypeSize(e.dtype));
+    uint64_t bytes = 0;
+    const bool overflow = __builtin_mul_overflow(elements, elemSize, &bytes);
+    if (elemSize > 0 && (overflow || bytes != e.end - e.begin))
+        failTensor(path, name, "data_offsets span " + std::to_string(e.end - e.begin) + " bytes, expected " +
+                                   std::to_string(elements) + " elements x " + std::to_string(elemSize) +
+                                   " bytes (" + e.dtype + ") = " + (overflow ? "overflow" : std::to_string(bytes)));
+    return e;
+}
+
+} // namespace
+
+void SafetensorsFile::readEntries(const json &header)
+{
+    const uint64_t dataBytes = m_file.size() - m_dataOffset;
+    std::vector<Entry> entries;
+    entries.reserve(header.size());
+    for (const auto &[name, value] : header.items()) {
+        if (name != "__metadata__") {
+            entries.push_back(parseEntry(name, value, dataBytes, path()));
+        } else if (value.is_object()) {
+            m_metadata = value;
+        } else {
+            fail("\"__metadata__\" is a JSON " + std::string(value.type_name()) + ", expected an object");
+        }
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+        return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+    });
+    for (size_t i = 1; i < entries.size(); ++i)
+        if (entries[i].begin < entries[i - 1].end)
+            failTensor(path(), entries[i].name,
+                       "data_offsets [" + std::to_string(entries[i].begin) + ", " + std::to_string(entries[i].end) +
+                           ") overlap tensor " + inQuotes(entries[i - 1].name) + " at [" +
+                           std::to_string(entries[i - 1].begin) + ", " + std::to_string(entries[i - 1].end) + ")");
+    for (Entry &e : entries) {
+        if (const std::optional<QuantType> type = quantTypeFromSafetensors(e.dtype)) {
+            m_index.emplace(e.name, m_tensors.size());
+            m_tensors.push_back(TensorView{std::move(e.name), *type, std::move(e.shape),
+                                           m_file.data() + m_dataOffset + e.begin, e.end - e.begin});
+        } else {
+            m_unsupportedIndex.emplace(e.name, m_unsupported.size());
+            m_unsupported.push_back(UnsupportedTensor{std::move(e.name), std::move(e.dtype), std::move(e.shape)});
+        }
+    }
+}
+
+bool SafetensorsFile::contains(std::string_view name) const
+{
+    return m_index.find(name) != m_index.end() || m_unsupportedIndex.find(name) != m_unsupportedIndex.end();
+}
+
+const TensorView *SafetensorsFile::findTensor(std::string_view name) const
+{
+    if (auto it = m_index.find(name); it != m_index.end())
+        return &m_tensors[it->second];
+    if (auto it = m_unsupportedIndex.find(name); it != m_unsupportedIndex.end())
+        fail("tensor " + inQuotes(name) + " has dtype " + m_unsupported[it->second].dtype +
+             ", which is not supported (supported: F32, F16, BF16, F8_E4M3)");
+    return nullptr;
+}
+
+} // namespace enclave
