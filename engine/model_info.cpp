@@ -1,0 +1,177 @@
+// ModelInfo from GGUF keys ("<arch>.block_count"...) or config.json, with parameter counts
+// from the tensor table. Expert tensors: GGUF "*_exps*", Hugging Face "*.experts.<n>.*".
+#include "engine/model_info.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace enclave {
+namespace {
+
+bool isRoutedExpertTensor(const std::string &name)
+{
+    return name.find("_exps") != std::string::npos || name.find(".experts.") != std::string::npos;
+}
+
+bool isParameterTensor(const std::string &name)
+{
+    // FP8 checkpoints ship block scales beside the weights, and GGUF stores precomputed RoPE
+    // frequency factors: neither is a parameter of the model.
+    return name.find("_scale_inv") == std::string::npos && name.find("weight_scale") == std::string::npos &&
+           name.rfind("rope_freqs", 0) != 0;
+}
+
+int64_t ggufKey(const GgufModel &g, const std::string &arch, const char *key, int64_t fallback = 0)
+{
+    return g.getInt(arch + "." + key).value_or(fallback);
+}
+
+void fromGguf(const GgufModel &g, ModelInfo &info)
+{
+    info.architecture = g.architecture();
+    info.name = g.getString("general.name").value_or("");
+    const std::string &a = info.architecture;
+    info.layers = ggufKey(g, a, "block_count");
+    info.contextLength = ggufKey(g, a, "context_length");
+    info.embeddingLength = ggufKey(g, a, "embedding_length");
+    info.experts = ggufKey(g, a, "expert_count");
+    info.expertsUsed = ggufKey(g, a, "expert_used_count");
+    info.sharedExperts = ggufKey(g, a, "expert_shared_count");
+    if (info.sharedExperts == 0 && g.findTensor("blk.0.ffn_gate_shexp.weight") == nullptr) {
+        for (const TensorView &t : g.tensors()) {
+            if (t.name.find("_shexp") != std::string::npos) {
+                info.sharedExperts = 1;
+                break;
+            }
+        }
+    }
+    if (const GgufArray *tokens = g.getArray("tokenizer.ggml.tokens"))
+        info.vocabSize = int64_t(tokens->size());
+    if (const TensorView *embd = g.findTensor("token_embd.weight"); embd && !embd->shape.empty())
+        info.vocabSize = std::max(info.vocabSize, embd->shape.front());
+    if (info.layers <= 0)
+        throw std::runtime_error("GGUF metadata lacks " + a + ".block_count");
+}
+
+int64_t jsonInt(const nlohmann::json &config, std::initializer_list<const char *> keys)
+{
+    for (const char *key : keys) {
+        const auto it = config.find(key);
+        if (it != config.end() && it->is_number_integer())
+            return it->get<int64_t>();
+    }
+    return 0;
+}
+
+void fromSafetensors(const SafetensorsModel &s, ModelInfo &info)
+{
+    const nlohmann::json &c = s.config();
+    info.architecture = c.value("model_type", s.architecture());
+    info.layers = jsonInt(c, {"num_hidden_layers", "n_layer"});
+    info.contextLength = jsonInt(c, {"max_position_embeddings"});
+    info.embeddingLength = jsonInt(c, {"hidden_size"});
+    info.vocabSize = jsonInt(c, {"vocab_size"});
+    info.experts = jsonInt(c, {"num_local_experts", "num_experts", "n_routed_experts"});
+    info.expertsUsed = jsonInt(c, {"num_experts_per_tok", "moe_topk"});
+    info.sharedExperts = jsonInt(c, {"n_shared_experts", "num_shared_experts"});
+    if (info.sharedExperts == 0 && jsonInt(c, {"shared_expert_intermediate_size"}) > 0)
+        info.sharedExperts = 1;
+}
+
+} // namespace
+
+ModelInfo describeModel(const ModelFiles &files, const std::string &path)
+{
+    ModelInfo info;
+    info.path = path;
+    info.format = std::string(modelFormatName(files.format()));
+    info.fileBytes = files.totalBytes();
+    if (const GgufModel *g = files.gguf())
+        fromGguf(*g, info);
+    else
+        fromSafetensors(*files.safetensors(), info);
+    if (info.name.empty())
+        info.name = std::filesystem::path(path).filename().replace_extension().string();
+
+    int64_t expertParams = 0;
+    for (const TensorView &t : files.tensors()) {
+        if (!isParameterTensor(t.name))
+            continue;
+        ++info.tensorTypes[std::string(quantTypeName(t.type))];
+        info.totalParams += t.elements();
+        if (isRoutedExpertTensor(t.name))
+            expertParams += t.elements();
+    }
+    info.activeParams = info.totalParams - expertParams;
+    if (info.experts > 0 && expertParams > 0)
+        info.activeParams += expertParams / info.experts * info.expertsUsed;
+    return info;
+}
+
+namespace {
+
+std::string humanCount(int64_t n)
+{
+    std::ostringstream out;
+    out.precision(3);
+    if (n >= 1'000'000'000)
+        out << double(n) / 1e9 << "B";
+    else if (n >= 1'000'000)
+        out << double(n) / 1e6 << "M";
+    else if (n >= 1'000)
+        out << double(n) / 1e3 << "K";
+    else
+        out << n;
+    return out.str();
+}
+
+} // namespace
+
+std::string modelInfoText(const ModelInfo &i)
+{
+    std::ostringstream out;
+    out << "model:        " << i.name << "\n"
+        << "path:         " << i.path << "\n"
+        << "format:       " << i.format << " (" << i.fileBytes << " bytes, " << humanCount(int64_t(i.fileBytes))
+        << "B)\n"
+        << "architecture: " << i.architecture << "\n"
+        << "parameters:   " << i.totalParams << " total (" << humanCount(i.totalParams) << "), " << i.activeParams
+        << " active per token (" << humanCount(i.activeParams) << ")\n"
+        << "layers:       " << i.layers << "\n"
+        << "embedding:    " << i.embeddingLength << "\n";
+    if (i.experts > 0)
+        out << "experts:      " << i.experts << " routed, " << i.expertsUsed << " used per token, " << i.sharedExperts
+            << " shared\n";
+    else
+        out << "experts:      none (dense)\n";
+    out << "context:      " << i.contextLength << "\n"
+        << "vocabulary:   " << i.vocabSize << "\n"
+        << "tensor types:";
+    for (const auto &[type, count] : i.tensorTypes)
+        out << " " << type << "=" << count;
+    out << "\n";
+    return out.str();
+}
+
+std::string modelInfoJson(const ModelInfo &i)
+{
+    nlohmann::json j = {
+        {"path", i.path},
+        {"format", i.format},
+        {"name", i.name},
+        {"architecture", i.architecture},
+        {"file_bytes", i.fileBytes},
+        {"parameters", {{"total", i.totalParams}, {"active", i.activeParams}}},
+        {"layers", i.layers},
+        {"embedding_length", i.embeddingLength},
+        {"experts", {{"count", i.experts}, {"used", i.expertsUsed}, {"shared", i.sharedExperts}}},
+        {"context_length", i.contextLength},
+        {"vocab_size", i.vocabSize},
+        {"tensor_types", i.tensorTypes},
+    };
+    return j.dump(2) + "\n";
+}
+
+} // namespace enclave

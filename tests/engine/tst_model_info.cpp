@@ -1,0 +1,73 @@
+// ModelInfo and `enclave-cli info` on every reference model, GGUF and safetensors alike:
+// parameter counts equal the reference's, experts and hyper-parameters match config.json.
+#include "engine/model_info.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace enclave;
+
+class TestModelInfo : public QObject {
+    Q_OBJECT
+    QJsonObject m_summary;
+
+    QString refpack(const QString &rel) const { return QStringLiteral(ENCLAVE_REFPACK_DIR "/") + rel; }
+
+private slots:
+    void initTestCase()
+    {
+        QFile f(refpack(QStringLiteral("summary.json")));
+        if (!f.open(QIODevice::ReadOnly))
+            QSKIP("reference pack not found beside the clone");
+        m_summary = QJsonDocument::fromJson(f.readAll()).object();
+    }
+
+    void matchesReference_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("path");
+        for (const QString model : {"qwen3_moe", "mixtral", "deepseek_v2", "llama"}) {
+            QTest::addRow("%s hf", qPrintable(model)) << model << QStringLiteral("models/%1/hf").arg(model);
+            for (const QString type : {"bf16", "q8_0", "q4_k_m", "q6_k", "q4_0"})
+                QTest::addRow("%s %s", qPrintable(model), qPrintable(type))
+                    << model << QStringLiteral("models/%1/gguf/%1-%2.gguf").arg(model, type);
+        }
+    }
+
+    void matchesReference()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, path);
+        const std::string file = refpack(path).toStdString();
+        const ModelInfo info = describeModel(ModelFiles(file), file);
+        const QJsonObject ref = m_summary.value(model).toObject();
+        QCOMPARE(info.totalParams, qint64(ref.value(QStringLiteral("parameters")).toDouble()));
+        QCOMPARE(info.vocabSize, qint64(ref.value(QStringLiteral("vocab")).toInt()));
+        QCOMPARE(info.layers, 2);
+        QCOMPARE(info.embeddingLength, 256);
+        QCOMPARE(info.contextLength, 4096);
+
+        QFile configFile(refpack(QStringLiteral("models/%1/hf/config.json").arg(model)));
+        QVERIFY(configFile.open(QIODevice::ReadOnly));
+        const QJsonObject config = QJsonDocument::fromJson(configFile.readAll()).object();
+        const int experts = config.value(QStringLiteral("num_local_experts"))
+                                .toInt(config.value(QStringLiteral("n_routed_experts")).toInt());
+        QCOMPARE(info.experts, experts);
+        QCOMPARE(info.expertsUsed, config.value(QStringLiteral("num_experts_per_tok")).toInt());
+        QCOMPARE(info.sharedExperts, config.value(QStringLiteral("n_shared_experts")).toInt());
+        if (experts > 0)
+            QVERIFY(info.activeParams < info.totalParams);
+        else
+            QCOMPARE(info.activeParams, info.totalParams);
+        int tensors = 0;
+        for (const auto &entry : info.tensorTypes)
+            tensors += entry.second;
+        QVERIFY(tensors > 0);
+        QVERIFY(QByteArray::fromStdString(modelInfoJson(info)).contains("\"active\""));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelInfo)
+#include "tst_model_info.moc"
