@@ -1,0 +1,110 @@
+// The architecture registry and the weight loading every family shares.
+#include "engine/arch/architectures.h"
+
+#include <stdexcept>
+
+namespace enclave {
+namespace {
+
+struct FamilyEntry {
+    const char *name; // GGUF general.architecture or config.json model_type
+    ArchFamily family;
+    void (*configure)(const ConfigReader &, ModelConfig &);
+};
+
+constexpr FamilyEntry kFamilies[] = {
+    {"llama", ArchFamily::Llama, configureLlama},       {"mistral", ArchFamily::Llama, configureLlama},
+    {"mixtral", ArchFamily::Llama, configureLlama},     {"qwen2", ArchFamily::Qwen2, configureQwen},
+    {"qwen3", ArchFamily::Qwen3, configureQwen},         {"qwen2moe", ArchFamily::Qwen2Moe, configureQwen},
+    {"qwen2_moe", ArchFamily::Qwen2Moe, configureQwen}, {"qwen3moe", ArchFamily::Qwen3Moe, configureQwen},
+    {"qwen3_moe", ArchFamily::Qwen3Moe, configureQwen}, {"olmoe", ArchFamily::Olmoe, configureOlmoe},
+    {"deepseek2", ArchFamily::Deepseek2, configureDeepseek2},
+    {"deepseek_v2", ArchFamily::Deepseek2, configureDeepseek2},
+    {"deepseek_v3", ArchFamily::Deepseek2, configureDeepseek2},
+    {"kimi_k2", ArchFamily::Deepseek2, configureDeepseek2},
+};
+
+} // namespace
+
+ModelConfig readModelConfig(const ModelFiles &files)
+{
+    const ConfigReader reader(files);
+    const std::string arch = reader.architecture();
+    for (const FamilyEntry &f : kFamilies) {
+        if (arch == f.name) {
+            ModelConfig c;
+            c.family = f.family;
+            readCommonConfig(reader, c);
+            f.configure(reader, c);
+            return c;
+        }
+    }
+    throw std::runtime_error("unknown architecture '" + arch +
+                             "' (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
+                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2)");
+}
+
+void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)
+{
+    const int64_t q = c.nHead * c.headDim, k = c.nHeadKv * c.headDim, v = c.nHeadKv * c.headDimV;
+    l.wq = w.matrix(WeightRole::Wq, layer, q, c.nEmbd);
+    l.wk = w.matrix(WeightRole::Wk, layer, k, c.nEmbd);
+    l.wv = w.matrix(WeightRole::Wv, layer, v, c.nEmbd);
+    l.wo = w.matrix(WeightRole::Wo, layer, c.nEmbd, c.nHead * c.headDimV);
+    if (c.attnBias) {
+        l.bq = w.vector(WeightRole::Bq, layer, q);
+        l.bk = w.vector(WeightRole::Bk, layer, k);
+        l.bv = w.vector(WeightRole::Bv, layer, v);
+    }
+    if (c.qkNorm) {
+        l.qNorm = w.vector(WeightRole::QNorm, layer, c.headDim);
+        l.kNorm = w.vector(WeightRole::KNorm, layer, c.headDim);
+    } else if (c.qkNormFull) {
+        l.qNorm = w.vector(WeightRole::QNorm, layer, q);
+        l.kNorm = w.vector(WeightRole::KNorm, layer, k);
+    }
+}
+
+void loadFeedForward(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)
+{
+    l.ffnNorm = w.vector(WeightRole::FfnNorm, layer, c.nEmbd);
+    if (!c.isMoeLayer(layer)) {
+        l.ffnGate = w.matrix(WeightRole::FfnGate, layer, c.nFf, c.nEmbd);
+        l.ffnUp = w.matrix(WeightRole::FfnUp, layer, c.nFf, c.nEmbd);
+        l.ffnDown = w.matrix(WeightRole::FfnDown, layer, c.nEmbd, c.nFf);
+        return;
+    }
+    const MoeConfig &m = c.moe;
+    l.router = w.matrix(WeightRole::Router, layer, m.nExpert, c.nEmbd);
+    l.routerBias = w.vector(WeightRole::RouterBias, layer, m.nExpert, false);
+    l.experts = w.experts(layer, m.nExpert, m.nFfExpert, c.nEmbd);
+    if (m.nFfShared > 0) {
+        l.shared.gate = w.matrix(WeightRole::SharedGate, layer, m.nFfShared, c.nEmbd);
+        l.shared.up = w.matrix(WeightRole::SharedUp, layer, m.nFfShared, c.nEmbd);
+        l.shared.down = w.matrix(WeightRole::SharedDown, layer, c.nEmbd, m.nFfShared);
+    }
+    if (m.sharedExpertGate)
+        l.sharedGate = w.vector(WeightRole::SharedGateInp, layer, c.nEmbd);
+}
+
+ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &c, std::deque<std::vector<float>> &owned)
+{
+    const WeightLoader w(files, c.family, owned);
+    ModelWeights m;
+    m.tokenEmbd = w.matrix(WeightRole::TokenEmbd, 0, c.nVocab, c.nEmbd);
+    m.outputNorm = w.vector(WeightRole::OutputNorm, 0, c.nEmbd);
+    m.output = c.tiedEmbeddings ? m.tokenEmbd : w.matrix(WeightRole::Output, 0, c.nVocab, c.nEmbd);
+    m.layers.resize(size_t(c.nLayer));
+    for (int64_t i = 0; i < c.nLayer; ++i) {
+        LayerWeights &l = m.layers[size_t(i)];
+        l.attnNorm = w.vector(WeightRole::AttnNorm, i, c.nEmbd);
+        if (c.isMla())
+            loadMlaAttention(w, c, i, l);
+        else
+            loadStandardAttention(w, c, i, l);
+        loadFeedForward(w, c, i, l);
+    }
+    return m;
+}
+
+} // namespace enclave

@@ -1,0 +1,27 @@
+// The architecture registry: which family a file is (by GGUF general.architecture or
+// config.json model_type), its hyper-parameters and its canonical weights.
+#pragma once
+
+#include "engine/arch/config_reader.h"
+#include "engine/arch/weight_loader.h"
+
+namespace enclave {
+
+// Throws naming the architecture when no family knows it.
+ModelConfig readModelConfig(const ModelFiles &files);
+// Every weight of the model, shape-checked; owned receives converted buffers.
+ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &config,
+                              std::deque<std::vector<float>> &owned);
+
+// Per-family hooks, one file each (llama.cpp, qwen.cpp, olmoe.cpp, deepseek2.cpp).
+void configureLlama(const ConfigReader &r, ModelConfig &c);
+void configureQwen(const ConfigReader &r, ModelConfig &c);
+void configureOlmoe(const ConfigReader &r, ModelConfig &c);
+void configureDeepseek2(const ConfigReader &r, ModelConfig &c);
+void loadMlaAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
+
+// Shared building blocks.
+void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
+void loadFeedForward(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
+
+} // namespace enclave

@@ -1,0 +1,84 @@
+// ModelConfig: every hyper-parameter the runner needs, the same for all families. Each
+// architecture file fills it from GGUF keys or from config.json (old and new key names).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace enclave {
+
+enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2 };
+
+// How RoPE pairs dimensions: Interleaved rotates (x[2i], x[2i+1]) — GGUF llama (whose q/k
+// rows the converter permuted) and DeepSeek; HalfSplit rotates (x[i], x[i + d/2]) — HF
+// llama/mistral/qwen and GGUF qwen.
+enum class RopeStyle { Interleaved, HalfSplit };
+
+enum class ExpertGating { Softmax, Sigmoid };
+
+struct RopeConfig {
+    RopeStyle style = RopeStyle::HalfSplit;
+    int64_t dims = 0;       // rotated dimensions per head (≤ head dim)
+    double theta = 10000.0;
+    std::vector<float> freqFactors; // per rotated pair: divide the frequency by this (llama3); empty: none
+    // YaRN (DeepSeek V2/V3, Kimi K2): active when yarnFactor > 1.
+    double yarnFactor = 1.0;
+    int64_t yarnOriginalContext = 0;
+    double yarnBetaFast = 32.0;
+    double yarnBetaSlow = 1.0;
+    double yarnMscale = 1.0;        // mscale
+    double yarnMscaleAllDim = 0.0;  // mscale_all_dim
+};
+
+struct MoeConfig {
+    int64_t nExpert = 0;       // routed experts per MoE layer (0: dense model)
+    int64_t nExpertUsed = 0;   // top-k
+    int64_t nFfExpert = 0;     // width of one routed expert
+    int64_t nExpertShared = 0; // shared experts (DeepSeek: merged into one FFN of width nFfShared)
+    int64_t nFfShared = 0;     // width of the shared FFN
+    int64_t leadingDense = 0;  // first layers with a dense FFN (DeepSeek first_k_dense_replace)
+    ExpertGating gating = ExpertGating::Softmax;
+    bool normTopK = false;          // renormalise the selected weights to sum 1 (Mixtral's
+                                    // softmax over the selected logits is exactly this)
+    double routedScale = 1.0;       // routed_scaling_factor
+    int64_t nGroup = 1;             // group-limited top-k (DeepSeek)
+    int64_t topkGroup = 1;
+    bool groupScoreTopTwo = false;  // V3: a group scores by the sum of its top two, V2: by its max
+    bool sharedExpertGate = false;  // Qwen2-MoE: shared output × sigmoid(gate · x)
+};
+
+struct MlaConfig {
+    int64_t qLoraRank = 0;   // 0: q_proj directly (no q compression)
+    int64_t kvLoraRank = 0;  // compressed KV width (what the cache holds)
+    int64_t qkNopeDim = 0;
+    int64_t qkRopeDim = 0;
+    int64_t vHeadDim = 0;
+};
+
+struct ModelConfig {
+    ArchFamily family = ArchFamily::Llama;
+    std::string architecture; // as the file names it ("qwen3moe", "qwen3_moe"...)
+    int64_t nVocab = 0;
+    int64_t nEmbd = 0;
+    int64_t nLayer = 0;
+    int64_t nHead = 0;
+    int64_t nHeadKv = 0;
+    int64_t headDim = 0;   // q/k head width (MLA: nope + rope)
+    int64_t headDimV = 0;  // v head width
+    int64_t nFf = 0;       // dense FFN width
+    int64_t nCtxTrain = 0;
+    float normEps = 1e-6f;
+    bool qkNorm = false;        // Qwen3: RMSNorm per head on q and k
+    bool qkNormFull = false;    // OLMoE: RMSNorm over all heads of q and of k
+    bool attnBias = false;      // Qwen2: q/k/v biases
+    bool tiedEmbeddings = false;
+    RopeConfig rope;
+    MoeConfig moe;
+    MlaConfig mla;
+    bool isMla() const { return mla.kvLoraRank > 0; }
+    bool isMoeLayer(int64_t layer) const { return moe.nExpert > 0 && layer >= moe.leadingDense; }
+    float attentionScale() const; // softmax scale incl. YaRN mscale
+};
+
+} // namespace enclave

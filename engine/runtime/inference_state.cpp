@@ -1,0 +1,94 @@
+// The forward pass: embed, then per layer norm → attention → residual → norm → FFN →
+// residual, then the output norm and the vocabulary projection.
+#include "engine/runtime/inference_state.h"
+
+#include "engine/runtime/layer_ops.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace enclave {
+
+InferenceState::InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool)
+    : m_model(model), m_pool(pool), m_rope(model.config().rope),
+      m_cache(model.config(), contextLength > 0 ? contextLength : model.config().nCtxTrain)
+{
+}
+
+void InferenceState::truncate(int64_t n)
+{
+    if (n < 0 || n > m_position)
+        throw std::out_of_range("truncate(" + std::to_string(n) + ") beyond position " + std::to_string(m_position));
+    m_position = n;
+}
+
+void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits)
+{
+    const ModelConfig &c = m_model.config();
+    const int64_t n = int64_t(tokens.size());
+    if (n == 0)
+        return;
+    if (m_position + n > m_cache.capacity)
+        throw std::out_of_range("context full: " + std::to_string(m_position) + " + " + std::to_string(n) +
+                                " tokens exceed the context length " + std::to_string(m_cache.capacity));
+    std::vector<float> residual(size_t(n * c.nEmbd));
+    for (int64_t t = 0; t < n; ++t) {
+        const int32_t id = tokens[size_t(t)];
+        if (id < 0 || id >= c.nVocab)
+            throw std::out_of_range("token id " + std::to_string(id) + " outside the vocabulary of " +
+                                    std::to_string(c.nVocab));
+        dequantizeMatrixRow(m_model.weights().tokenEmbd, id, residual.data() + t * c.nEmbd);
+    }
+    runLayers(residual.data(), n);
+    m_position += n;
+    projectLogits(residual.data(), n, allLogits, lastLogits);
+}
+
+void InferenceState::runLayers(float *residual, int64_t n)
+{
+    const ModelConfig &c = m_model.config();
+    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n};
+    std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
+    for (int64_t i = 0; i < c.nLayer; ++i) {
+        const LayerWeights &l = m_model.weights().layers[size_t(i)];
+        for (int64_t t = 0; t < n; ++t)
+            rmsNorm(residual + t * c.nEmbd, l.attnNorm.data(), normed.data() + t * c.nEmbd, c.nEmbd, c.normEps);
+        if (c.isMla())
+            latentAttention(ctx, l, i, normed.data(), out.data());
+        else
+            standardAttention(ctx, l, i, normed.data(), out.data());
+        for (int64_t j = 0; j < n * c.nEmbd; ++j)
+            residual[j] += out[size_t(j)];
+
+        for (int64_t t = 0; t < n; ++t)
+            rmsNorm(residual + t * c.nEmbd, l.ffnNorm.data(), normed.data() + t * c.nEmbd, c.nEmbd, c.normEps);
+        if (c.isMoeLayer(i))
+            moeFeedForward(ctx, l, normed.data(), out.data());
+        else
+            denseFeedForward(ctx, l, normed.data(), out.data());
+        for (int64_t j = 0; j < n * c.nEmbd; ++j)
+            residual[j] += out[size_t(j)];
+    }
+}
+
+void InferenceState::projectLogits(const float *residual, int64_t n, float *allLogits, float *lastLogits)
+{
+    const ModelConfig &c = m_model.config();
+    const ModelWeights &w = m_model.weights();
+    if (allLogits) {
+        std::vector<float> normed(size_t(n * c.nEmbd));
+        for (int64_t t = 0; t < n; ++t)
+            rmsNorm(residual + t * c.nEmbd, w.outputNorm.data(), normed.data() + t * c.nEmbd, c.nEmbd, c.normEps);
+        matmul(w.output, normed.data(), n, allLogits, m_pool);
+        if (lastLogits)
+            std::copy_n(allLogits + (n - 1) * c.nVocab, c.nVocab, lastLogits);
+        return;
+    }
+    if (lastLogits) {
+        std::vector<float> normed(size_t(c.nEmbd));
+        rmsNorm(residual + (n - 1) * c.nEmbd, w.outputNorm.data(), normed.data(), c.nEmbd, c.normEps);
+        matmul(w.output, normed.data(), 1, lastLogits, m_pool);
+    }
+}
+
+} // namespace enclave

@@ -1,0 +1,43 @@
+// InferenceState: one sequence being evaluated — its KV cache and position. Feed prompt
+// chunks or single tokens; each call continues after what the cache already holds.
+// Not thread-safe; one state per conversation. The Model must outlive it.
+#pragma once
+
+#include "engine/runtime/kv_cache.h"
+#include "engine/runtime/model.h"
+#include "engine/runtime/ops.h"
+
+#include <span>
+
+namespace enclave {
+
+class ThreadPool;
+
+class InferenceState {
+public:
+    // contextLength: positions the cache holds (≤ 0: the model's training context).
+    InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool);
+
+    int64_t position() const { return m_position; }
+    int64_t capacity() const { return m_cache.capacity; }
+    const Model &model() const { return m_model; }
+    // Forget every position from n on (n ≤ position()); cached prefix reuse keeps the rest.
+    void truncate(int64_t n);
+
+    // Evaluates tokens at positions position()...; writes logits [tokens.size(), nVocab] of
+    // every token to allLogits and/or of the last one to lastLogits (either may be null).
+    // Throws std::out_of_range for a token id outside the vocabulary or a full cache.
+    void evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits = nullptr);
+
+private:
+    void runLayers(float *residual, int64_t n);
+    void projectLogits(const float *residual, int64_t n, float *allLogits, float *lastLogits);
+
+    const Model &m_model;
+    ThreadPool &m_pool;
+    RopeTables m_rope;
+    KvCache m_cache;
+    int64_t m_position = 0;
+};
+
+} // namespace enclave

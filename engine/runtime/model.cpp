@@ -1,0 +1,24 @@
+// Model::load: open the file(s), read the hyper-parameters, map every weight.
+#include "engine/runtime/model.h"
+
+#include "engine/arch/architectures.h"
+
+#include <stdexcept>
+
+namespace enclave {
+
+std::unique_ptr<Model> Model::load(const std::string &path)
+{
+    std::unique_ptr<Model> model(new Model);
+    model->m_path = path;
+    model->m_files = std::make_unique<ModelFiles>(path);
+    try {
+        model->m_config = readModelConfig(*model->m_files);
+        model->m_weights = loadModelWeights(*model->m_files, model->m_config, model->m_owned);
+    } catch (const std::exception &e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+    return model;
+}
+
+} // namespace enclave

@@ -1,0 +1,141 @@
+// Feed-forward stages: dense SwiGLU, and the mixture of experts — routing per token
+// (softmax or sigmoid scores, selection bias, group-limited top-k, normalisation, scaling),
+// then each selected expert runs once over all the chunk's tokens routed to it.
+#include "engine/runtime/layer_ops.h"
+
+#include "engine/cpu/thread_pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace enclave {
+namespace {
+
+void swigluFfn(const ChunkContext &ctx, const Expert &e, const float *x, int64_t n, float *out)
+{
+    const int64_t ff = e.gate.rows;
+    std::vector<float> gate(size_t(n * ff)), up(size_t(n * ff));
+    matmul(e.gate, x, n, gate.data(), ctx.pool);
+    matmul(e.up, x, n, up.data(), ctx.pool);
+    swiglu(gate.data(), up.data(), gate.data(), n * ff);
+    matmul(e.down, gate.data(), n, out, ctx.pool);
+}
+
+// Indices of the k largest values (ties: lower index first).
+std::vector<int> topK(const std::vector<float> &values, int64_t k)
+{
+    std::vector<int> order(values.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int a, int b) { return values[size_t(a)] > values[size_t(b)] ||
+                                                 (values[size_t(a)] == values[size_t(b)] && a < b); });
+    order.resize(size_t(k));
+    return order;
+}
+
+// Group-limited selection: experts outside the best topkGroup groups cannot be chosen.
+void maskGroups(const MoeConfig &m, std::vector<float> &selection)
+{
+    const int64_t perGroup = m.nExpert / m.nGroup;
+    std::vector<float> groupScore(size_t(m.nGroup));
+    for (int64_t g = 0; g < m.nGroup; ++g) {
+        std::vector<float> members(selection.begin() + g * perGroup, selection.begin() + (g + 1) * perGroup);
+        std::sort(members.begin(), members.end(), std::greater<>());
+        groupScore[size_t(g)] = m.groupScoreTopTwo && members.size() >= 2 ? members[0] + members[1] : members[0];
+    }
+    const std::vector<int> keep = topK(groupScore, m.topkGroup);
+    for (int64_t g = 0; g < m.nGroup; ++g) {
+        if (std::find(keep.begin(), keep.end(), int(g)) == keep.end())
+            std::fill(selection.begin() + g * perGroup, selection.begin() + (g + 1) * perGroup, -INFINITY);
+    }
+}
+
+} // namespace
+
+Routing routeToken(const MoeConfig &m, const float *routerLogits, const float *selectionBias)
+{
+    std::vector<float> scores(routerLogits, routerLogits + m.nExpert);
+    if (m.gating == ExpertGating::Softmax)
+        softmax(scores.data(), m.nExpert);
+    else
+        for (float &s : scores)
+            s = 1.0f / (1.0f + std::exp(-s));
+    std::vector<float> selection = scores;
+    if (selectionBias)
+        for (int64_t e = 0; e < m.nExpert; ++e)
+            selection[size_t(e)] += selectionBias[e];
+    if (m.nGroup > 1 && m.topkGroup < m.nGroup)
+        maskGroups(m, selection);
+    Routing r;
+    r.experts = topK(selection, m.nExpertUsed);
+    float sum = 0.0f;
+    for (int e : r.experts) {
+        r.weights.push_back(scores[size_t(e)]);
+        sum += scores[size_t(e)];
+    }
+    for (float &w : r.weights) {
+        if (m.normTopK)
+            w /= sum + 1e-20f;
+        w *= float(m.routedScale);
+    }
+    return r;
+}
+
+void denseFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)
+{
+    swigluFfn(ctx, Expert{l.ffnGate, l.ffnUp, l.ffnDown}, x, ctx.n, out);
+}
+
+void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)
+{
+    const ModelConfig &c = ctx.config;
+    const MoeConfig &m = c.moe;
+    const int64_t n = ctx.n, d = c.nEmbd;
+    std::vector<float> logits(size_t(n * m.nExpert));
+    matmul(l.router, x, n, logits.data(), ctx.pool);
+
+    // Tokens per expert, with their routing weights.
+    std::vector<std::vector<std::pair<int64_t, float>>> assigned(size_t(m.nExpert));
+    for (int64_t t = 0; t < n; ++t) {
+        const Routing r = routeToken(m, logits.data() + t * m.nExpert, l.routerBias.empty() ? nullptr : l.routerBias.data());
+        for (size_t i = 0; i < r.experts.size(); ++i)
+            assigned[size_t(r.experts[i])].push_back({t, r.weights[i]});
+    }
+    std::fill_n(out, n * d, 0.0f);
+    std::vector<float> xs, ys;
+    for (int64_t e = 0; e < m.nExpert; ++e) {
+        const auto &tokens = assigned[size_t(e)];
+        if (tokens.empty())
+            continue;
+        const int64_t rows = int64_t(tokens.size());
+        xs.resize(size_t(rows * d));
+        ys.resize(size_t(rows * d));
+        for (int64_t i = 0; i < rows; ++i)
+            std::copy_n(x + tokens[size_t(i)].first * d, d, xs.data() + i * d);
+        swigluFfn(ctx, l.experts[size_t(e)], xs.data(), rows, ys.data());
+        for (int64_t i = 0; i < rows; ++i) {
+            float *o = out + tokens[size_t(i)].first * d;
+            const float w = tokens[size_t(i)].second;
+            for (int64_t j = 0; j < d; ++j)
+                o[j] += w * ys[size_t(i * d + j)];
+        }
+    }
+    if (!l.shared.gate.present())
+        return;
+    ys.resize(size_t(n * d));
+    swigluFfn(ctx, l.shared, x, n, ys.data());
+    for (int64_t t = 0; t < n; ++t) {
+        float gate = 1.0f;
+        if (!l.sharedGate.empty()) {
+            float s = 0.0f;
+            for (int64_t j = 0; j < d; ++j)
+                s += l.sharedGate[size_t(j)] * x[t * d + j];
+            gate = 1.0f / (1.0f + std::exp(-s));
+        }
+        for (int64_t j = 0; j < d; ++j)
+            out[t * d + j] += gate * ys[size_t(t * d + j)];
+    }
+}
+
+} // namespace enclave

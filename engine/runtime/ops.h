@@ -1,0 +1,48 @@
+// The runner's building blocks on float32 activations: matrix × activations for any
+// weight format (dequantised row by row, so results match the exact float32 model),
+// RMSNorm, RoPE, softmax, SwiGLU. Matmuls split their rows over the thread pool.
+#pragma once
+
+#include "engine/arch/model_config.h"
+#include "engine/arch/weights.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace enclave {
+
+class ThreadPool;
+
+// y[t, r] = Σ_c w[r, c] · x[t, c] for t < n.  x: [n, w.cols], y: [n, w.rows].
+void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool);
+// Row r of w as float32 (FP8 block scales applied).
+void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out);
+// y[c] += Σ_r x[r] · w[r, c]: w transposed times x (rows of w weighted by x).
+void matmulTransposedAccumulate(const Matrix &w, const float *x, float *y, float *rowScratch);
+
+void rmsNorm(const float *x, const float *weight, float *out, int64_t n, float eps);
+// In place over `count` vectors of length n, each `stride` apart.
+void rmsNormRows(float *x, const float *weight, int64_t count, int64_t n, int64_t stride, float eps);
+void softmax(float *x, int64_t n);
+// out[i] = silu(gate[i]) * up[i]
+void swiglu(const float *gate, const float *up, float *out, int64_t n);
+
+// RoPE for one position: cos/sin tables of rope.dims/2 entries.
+class RopeTables {
+public:
+    explicit RopeTables(const RopeConfig &rope);
+    // cos and sin of every rotated pair at position pos (computed once per position).
+    void at(int64_t pos, std::vector<float> &cos, std::vector<float> &sin) const;
+    const RopeConfig &config() const { return m_rope; }
+
+private:
+    RopeConfig m_rope;
+    std::vector<double> m_invFreq; // per pair
+    double m_mscale = 1.0;
+};
+
+// Rotates the first rope.dims entries of each of `heads` vectors (each `stride` floats apart).
+void applyRope(float *x, int64_t heads, int64_t stride, RopeStyle style, int64_t dims, const float *cos,
+               const float *sin);
+
+} // namespace enclave
