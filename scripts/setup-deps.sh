@@ -14,7 +14,7 @@ packages=(
   qml6-module-qttest qml6-module-qt-labs-platform
   # storage, logging, engine helpers
   libxkbcommon-dev
-  libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcre2-dev
+  libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
   # Vulkan backend: headers, loader, shader compiler, Mesa's software driver (lavapipe) for CI
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # headless GUI tests and screenshots

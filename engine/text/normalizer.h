@@ -1,0 +1,33 @@
+// Normalizer: the text normalization stages of a tokenizer (Unicode normal forms, prefix, replacements),
+// applied to each stretch of text between added tokens. Immutable; safe to share between threads.
+#pragma once
+
+#include "engine/text/text_regex.h"
+#include "engine/text/tokenizer_spec.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace enclave {
+
+class Normalizer {
+public:
+    // Throws std::runtime_error for a replacement regex that does not compile.
+    explicit Normalizer(const std::vector<NormalizerStep> &steps);
+    ~Normalizer();
+
+    bool empty() const { return m_stages.empty(); }
+    // `text` must be valid UTF-8; so is the result.
+    std::string apply(std::string_view text) const;
+
+private:
+    struct Stage {
+        NormalizerStep step;
+        std::unique_ptr<TextRegex> regex; // Replace
+    };
+    std::vector<Stage> m_stages;
+};
+
+} // namespace enclave
