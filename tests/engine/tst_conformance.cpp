@@ -154,6 +154,48 @@ private slots:
         }
         QVERIFY2(oursTop >= llamaTop, "fewer top-1 agreements than llama.cpp");
     }
+
+    // Greedy decoding through the KV cache reproduces transformers' generate() token for token.
+    void greedy_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("file");
+        for (const QString model : {"qwen3_moe", "mixtral", "deepseek_v2", "llama"})
+            for (const QString file : {"hf", "bf16"})
+                QTest::addRow("%s %s", qPrintable(model), qPrintable(file)) << model << file;
+    }
+
+    void greedy()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, file);
+        const QString dir = QStringLiteral("models/%1/").arg(model);
+        QFile f(refpack(dir + QStringLiteral("ref/hf_greedy.json")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject ref = QJsonDocument::fromJson(f.readAll()).object();
+        std::vector<int32_t> prompt, expected;
+        for (const QJsonValue v : ref.value(QStringLiteral("prompt_ids")).toArray())
+            prompt.push_back(v.toInt());
+        for (const QJsonValue v : ref.value(QStringLiteral("generated")).toArray())
+            expected.push_back(v.toInt());
+        const QString path = file == QLatin1String("hf") ? refpack(dir + QStringLiteral("hf"))
+                                                          : refpack(dir + QStringLiteral("gguf/%1-%2.gguf").arg(model, file));
+        const auto loaded = Model::load(path.toStdString());
+        InferenceState state(*loaded, int64_t(prompt.size() + expected.size()), defaultThreadPool());
+        std::vector<float> logits(size_t(loaded->config().nVocab));
+        state.evaluate(prompt, nullptr, logits.data());
+        std::vector<int32_t> ours;
+        for (size_t i = 0; i < expected.size(); ++i) {
+            ours.push_back(argmax(logits.data(), int64_t(logits.size())));
+            state.evaluate(std::span(&ours.back(), 1), nullptr, logits.data());
+        }
+        size_t common = 0;
+        while (common < ours.size() && ours[common] == expected[common])
+            ++common;
+        qInfo("%s %s: greedy prefix %zu/%zu equal to transformers", qPrintable(model), qPrintable(file), common,
+              expected.size());
+        QCOMPARE(ours, expected);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConformance)

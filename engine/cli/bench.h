@@ -1,0 +1,18 @@
+// enclave-cli bench: prompt and generation speed, next to this machine's memory bandwidth
+// and the weight bytes one generated token reads.
+#pragma once
+
+#include <string>
+
+namespace enclave {
+
+struct BenchOptions {
+    std::string modelPath;
+    int64_t promptTokens = 512;
+    int64_t genTokens = 128;
+    int threads = 0; // 0: every CPU
+};
+
+int runBench(const BenchOptions &options);
+
+} // namespace enclave

@@ -1,0 +1,52 @@
+// enclave-cli info / logits / bench: the model-level commands.
+#include "engine/cli/args.h"
+#include "engine/cli/bench.h"
+#include "engine/cpu/thread_pool.h"
+#include "engine/model_info.h"
+#include "engine/runtime/inference_state.h"
+
+#include <cstdio>
+
+namespace enclave::cli {
+
+int runInfo(const Args &args)
+{
+    const std::string path = args.value("model");
+    const ModelFiles files(path);
+    const ModelInfo info = describeModel(files, path);
+    const std::string text = args.has("json") ? modelInfoJson(info) : modelInfoText(info);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+}
+
+int runLogits(const Args &args)
+{
+    const std::vector<int32_t> tokens = parseTokenList(args.value("tokens"));
+    const std::string out = args.value("out");
+    const int64_t step = args.positiveInt("step", int64_t(tokens.size()));
+    setDefaultThreadCount(int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0))));
+    const auto model = Model::load(args.value("model"));
+    const int64_t vocab = model->config().nVocab;
+    InferenceState state(*model, int64_t(tokens.size()), defaultThreadPool());
+    std::vector<float> logits(tokens.size() * size_t(vocab));
+    for (size_t at = 0; at < tokens.size(); at += size_t(step)) {
+        const size_t count = std::min(size_t(step), tokens.size() - at);
+        state.evaluate(std::span(tokens).subspan(at, count), logits.data() + at * size_t(vocab));
+    }
+    writeFile(out, logits.data(), logits.size() * sizeof(float));
+    std::fprintf(stderr, "enclave-cli logits: %zu positions x %lld vocabulary written to %s\n", tokens.size(),
+                 static_cast<long long>(vocab), out.c_str());
+    return 0;
+}
+
+int runBench(const Args &args)
+{
+    BenchOptions options;
+    options.modelPath = args.value("model");
+    options.promptTokens = args.positiveInt("prompt", options.promptTokens);
+    options.genTokens = args.positiveInt("gen", options.genTokens);
+    options.threads = int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0)));
+    return enclave::runBench(options);
+}
+
+} // namespace enclave::cli
