@@ -1,12 +1,15 @@
 // AppContext: the queued-connection protocol between the GUI objects and the storage thread.
 #include "app/app_context.h"
 
+#include "app/engine_worker.h"
 #include "app/storage_worker.h"
 #include "engine/engine_info.h"
 
 #include <QDesktopServices>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <limits>
 #include <QGuiApplication>
 #include <QPalette>
 #include <QJSEngine>
@@ -28,7 +31,13 @@ AppContext::AppContext(const QString &dataDirectory, QObject *parent)
     connect(&m_storageThread, &QThread::finished, m_storage, &QObject::deleteLater);
     m_storageThread.setObjectName(QStringLiteral("storage"));
     m_storageThread.start();
+    m_engine = new EngineWorker;
+    m_engine->moveToThread(&m_engineThread);
+    connect(&m_engineThread, &QThread::finished, m_engine, &QObject::deleteLater);
+    m_engineThread.setObjectName(QStringLiteral("engine"));
+    m_engineThread.start();
     connectStorage();
+    connectEngine();
     g_instance = this;
     emit openRequested(QDir(m_dataDirectory).filePath(QStringLiteral("enclave.db")));
     emit loadConversationsRequested();
@@ -37,6 +46,10 @@ AppContext::AppContext(const QString &dataDirectory, QObject *parent)
 
 AppContext::~AppContext()
 {
+    if (m_chat.generating())
+        m_engine->cancel(std::numeric_limits<qint64>::max());
+    m_engineThread.quit();
+    m_engineThread.wait();
     m_storageThread.quit();
     m_storageThread.wait();
     if (g_instance == this)
@@ -69,6 +82,7 @@ void AppContext::connectStorage()
     connect(&m_chat, &ChatController::createConversationRequested, s, &StorageWorker::createConversation, q);
     connect(&m_chat, &ChatController::loadMessagesRequested, s, &StorageWorker::loadMessages, q);
     connect(&m_chat, &ChatController::addMessageRequested, s, &StorageWorker::addMessage, q);
+    connect(&m_chat, &ChatController::updateMessageRequested, s, &StorageWorker::updateMessage, q);
     connect(&m_library, &ModelLibrary::addModelRequested, s, &StorageWorker::addModel, q);
     connect(&m_library, &ModelLibrary::removeModelRequested, s, &StorageWorker::removeModel, q);
     // Results: storage thread → GUI.
@@ -87,10 +101,69 @@ void AppContext::connectStorage()
     connect(s, &StorageWorker::messagesLoaded, &m_chat, &ChatController::onMessagesLoaded, q);
     connect(s, &StorageWorker::messageAdded, &m_chat, &ChatController::onMessageAdded, q);
     connect(s, &StorageWorker::modelsLoaded, &m_library, &ModelLibrary::setModels, q);
+    connect(s, &StorageWorker::modelsLoaded, this, &AppContext::onModelsListed, q);
     connect(s, &StorageWorker::modelAdded, &m_library, &ModelLibrary::onModelAdded, q);
     // GUI-side reactions.
     connect(s, &StorageWorker::conversationsLoaded, this, &AppContext::reopenLastConversation, q);
     connect(&m_conversations, &ConversationListModel::conversationRemoved, &m_chat, &ChatController::onConversationRemoved);
+}
+
+void AppContext::connectEngine()
+{
+    constexpr auto q = Qt::QueuedConnection;
+    EngineWorker *e = m_engine;
+    connect(this, &AppContext::engineLoadRequested, e, &EngineWorker::loadModel, q);
+    connect(&m_chat, &ChatController::generateRequested, e, &EngineWorker::generate, q);
+    // Stop must not wait behind the generation it stops: a direct, thread-safe call.
+    connect(&m_chat, &ChatController::stopRequested, this, [e](qint64 id) { e->cancel(id); }, Qt::DirectConnection);
+    connect(e, &EngineWorker::textDelta, &m_chat, &ChatController::onTextDelta, q);
+    connect(e, &EngineWorker::reasoningDelta, &m_chat, &ChatController::onReasoningDelta, q);
+    connect(e, &EngineWorker::notice, &m_chat, &ChatController::onNotice, q);
+    connect(e, &EngineWorker::finished, &m_chat, &ChatController::onGenerationFinished, q);
+    connect(e, &EngineWorker::modelLoaded, this, [this](qint64 id, const QJsonObject &) {
+        m_loadingModelId = 0;
+        m_loadedModelId = id;
+        m_modelError.clear();
+        m_chat.setModelReady(true);
+        if (const auto *m = m_library.record(id))
+            m_modelName = ModelLibrary::displayName(m->path);
+        QMetaObject::invokeMethod(m_storage, "touchModel", Qt::QueuedConnection, Q_ARG(qint64, id));
+        emit modelLoadedChanged();
+    }, q);
+    connect(e, &EngineWorker::modelLoadFailed, this, [this](qint64, const QString &error) {
+        m_loadingModelId = 0;
+        m_loadedModelId = 0;
+        m_modelError = error;
+        m_chat.setModelReady(false);
+        emit modelLoadedChanged();
+    }, q);
+    connect(&m_library, &ModelLibrary::imported, this, &AppContext::loadModel);
+}
+
+void AppContext::loadModel(qint64 modelId)
+{
+    const storage::ModelRecord *m = m_library.record(modelId);
+    if (!m)
+        return;
+    m_loadingModelId = modelId;
+    m_modelName = ModelLibrary::displayName(m->path);
+    m_modelError.clear();
+    emit modelLoadedChanged();
+    emit engineLoadRequested(modelId, m->path, 0);
+}
+
+// The library's list changed; on the first listing, the model used last is loaded again.
+void AppContext::onModelsListed(const QList<storage::ModelRecord> &models)
+{
+    if (m_modelsListed)
+        return;
+    m_modelsListed = true;
+    for (const auto &m : models) {
+        if (m.lastUsedAt > 0 && QFileInfo::exists(m.path)) {
+            loadModel(m.id);
+            return;
+        }
+    }
 }
 
 // On start, the most recently active conversation is opened again.

@@ -17,6 +17,7 @@ class QJSEngine;
 namespace enclave::app {
 
 class StorageWorker;
+class EngineWorker;
 
 class AppContext : public QObject {
     Q_OBJECT
@@ -30,6 +31,9 @@ class AppContext : public QObject {
     Q_PROPERTY(bool ready READ ready NOTIFY readyChanged)
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
     Q_PROPERTY(bool modelLoaded READ modelLoaded NOTIFY modelLoadedChanged)
+    Q_PROPERTY(bool modelLoading READ modelLoading NOTIFY modelLoadedChanged)
+    Q_PROPERTY(QString modelName READ modelName NOTIFY modelLoadedChanged)
+    Q_PROPERTY(QString modelError READ modelError NOTIFY modelLoadedChanged)
     Q_PROPERTY(bool prefersDarkTheme READ prefersDarkTheme CONSTANT)
 
 public:
@@ -48,7 +52,12 @@ public:
     QString version() const;
     bool ready() const { return m_ready; }
     QString notice() const { return m_notice; }
-    bool modelLoaded() const { return false; } // the engine joins the app in its own change
+    bool modelLoaded() const { return m_loadedModelId != 0; }
+    bool modelLoading() const { return m_loadingModelId != 0; }
+    QString modelName() const { return m_modelName; }
+    QString modelError() const { return m_modelError; }
+    // Loads a model of the library on the engine thread (progress via modelLoading).
+    Q_INVOKABLE void loadModel(qint64 modelId);
 
     // ENCLAVE_THEME=dark|light decides; otherwise the desktop palette does.
     bool prefersDarkTheme() const;
@@ -63,20 +72,30 @@ signals:
     void openRequested(const QString &databasePath);
     void loadConversationsRequested();
     void loadModelsRequested();
+    void engineLoadRequested(qint64 modelId, const QString &path, int contextLength);
 
 private:
     void connectStorage();
+    void connectEngine();
+    void onModelsListed(const QList<enclave::storage::ModelRecord> &models);
     void setNotice(const QString &notice);
     void reopenLastConversation(const QList<enclave::storage::Conversation> &conversations);
 
     QString m_dataDirectory;
     QThread m_storageThread;
     StorageWorker *m_storage = nullptr; // lives on m_storageThread
+    QThread m_engineThread;
+    EngineWorker *m_engine = nullptr;   // lives on m_engineThread
     ConversationListModel m_conversations;
     ChatController m_chat;
     ModelLibrary m_library;
     bool m_ready = false;
     bool m_reopened = false;
+    bool m_modelsListed = false;
+    qint64 m_loadedModelId = 0;
+    qint64 m_loadingModelId = 0;
+    QString m_modelName;
+    QString m_modelError;
     QString m_notice;
 };
 

@@ -44,7 +44,8 @@ bool ChatController::sendMessage(const QString &text)
     if (!m_conversationId)
         emit createConversationRequested(titleFromMessage(content), content);
     else
-        emit addMessageRequested(m_conversationId, m_messages.lastId(), QStringLiteral("user"), content);
+        emit addMessageRequested(m_conversationId, m_messages.lastId(), QStringLiteral("user"), content,
+                                 QStringLiteral("complete"));
     return true;
 }
 
@@ -52,7 +53,7 @@ void ChatController::onConversationCreated(const storage::Conversation &conversa
 {
     openConversation(conversation.id, conversation.title);
     if (!firstMessage.isEmpty())
-        emit addMessageRequested(conversation.id, 0, QStringLiteral("user"), firstMessage);
+        emit addMessageRequested(conversation.id, 0, QStringLiteral("user"), firstMessage, QStringLiteral("complete"));
 }
 
 void ChatController::onMessagesLoaded(qint64 conversationId, const QList<storage::Message> &messages)
@@ -69,6 +70,83 @@ void ChatController::onMessageAdded(const storage::Message &message)
         return;
     m_messages.append(message);
     emit messageAppended(m_messages.rowCount() - 1);
+    if (message.role == QLatin1String("user") && m_modelReady && !generating()) {
+        m_awaitingAssistant = true;
+        emit generatingChanged();
+        emit addMessageRequested(m_conversationId, message.id, QStringLiteral("assistant"), QString(),
+                                 QStringLiteral("partial"));
+    } else if (message.role == QLatin1String("assistant") && m_awaitingAssistant) {
+        startGeneration(message);
+    }
+}
+
+// The conversation up to the placeholder, as the engine wants it.
+void ChatController::startGeneration(const storage::Message &placeholder)
+{
+    m_awaitingAssistant = false;
+    m_generatingId = placeholder.id;
+    m_answer.clear();
+    m_reasoning.clear();
+    m_sinceSave.start();
+    QJsonArray messages;
+    for (const storage::Message &m : m_messages.messages()) {
+        if (m.id == placeholder.id)
+            break;
+        messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
+    }
+    emit generatingChanged();
+    emit generateRequested(placeholder.id, messages, QJsonObject{});
+}
+
+void ChatController::stop()
+{
+    if (m_generatingId)
+        emit stopRequested(m_generatingId);
+}
+
+void ChatController::saveAnswer(const QString &status, const QJsonObject &stats)
+{
+    emit updateMessageRequested(m_generatingId, m_answer, m_reasoning, status, stats);
+    m_sinceSave.restart();
+}
+
+void ChatController::onTextDelta(qint64 requestId, const QString &text)
+{
+    if (requestId != m_generatingId)
+        return;
+    constexpr qint64 kSaveEveryMs = 500; // a crash loses at most this much of an answer
+    m_answer += text;
+    m_messages.update(requestId, m_answer, m_reasoning, storage::MessageStatus::Partial);
+    if (m_sinceSave.elapsed() >= kSaveEveryMs)
+        saveAnswer(QStringLiteral("partial"));
+}
+
+void ChatController::onReasoningDelta(qint64 requestId, const QString &text)
+{
+    if (requestId != m_generatingId)
+        return;
+    m_reasoning += text;
+    m_messages.update(requestId, m_answer, m_reasoning, storage::MessageStatus::Partial);
+}
+
+void ChatController::onNotice(qint64, const QString &text)
+{
+    m_lastNotice = text;
+    emit lastNoticeChanged();
+}
+
+void ChatController::onGenerationFinished(qint64 requestId, const QString &reason, const QJsonObject &stats)
+{
+    if (requestId != m_generatingId)
+        return;
+    QJsonObject withReason = stats;
+    withReason.insert(QStringLiteral("end_reason"), reason);
+    const bool failed = reason == QLatin1String("error");
+    const auto status = failed ? storage::MessageStatus::Error : storage::MessageStatus::Complete;
+    m_messages.update(requestId, m_answer, m_reasoning, status);
+    saveAnswer(storage::messageStatusName(status), withReason);
+    m_generatingId = 0;
+    emit generatingChanged();
 }
 
 void ChatController::onConversationsLoaded(const QList<storage::Conversation> &conversations)

@@ -5,6 +5,9 @@
 #include "app/message_model.h"
 #include "storage/records.h"
 
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QObject>
 #include <QtQml/qqmlregistration.h>
 
@@ -19,6 +22,8 @@ class ChatController : public QObject {
     Q_PROPERTY(enclave::app::MessageModel *messages READ messages CONSTANT)
     Q_PROPERTY(qint64 highlightedMessageId READ highlightedMessageId NOTIFY highlightChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
+    Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
+    Q_PROPERTY(QString lastNotice READ lastNotice NOTIFY lastNoticeChanged)
 
 public:
     explicit ChatController(QObject *parent = nullptr);
@@ -28,12 +33,18 @@ public:
     MessageModel *messages() { return &m_messages; }
     qint64 highlightedMessageId() const { return m_highlight; }
     bool busy() const { return m_pendingSend > 0; }
+    bool generating() const { return m_generatingId != 0 || m_awaitingAssistant; }
+    QString lastNotice() const { return m_lastNotice; }
+    // Whether a model is ready: sending then also asks it for an answer.
+    void setModelReady(bool ready) { m_modelReady = ready; }
 
     // Opens a conversation; messageId (optional) is scrolled to and highlighted.
     Q_INVOKABLE void openConversation(qint64 id, const QString &title, qint64 messageId = 0);
     Q_INVOKABLE void newConversation();
     // Stores the user's message; creates the conversation first when none is open.
     Q_INVOKABLE bool sendMessage(const QString &text);
+    // Stops the answer being generated (Esc / the Stop button); what was written is kept.
+    Q_INVOKABLE void stop();
 
     static QString titleFromMessage(const QString &text);
 
@@ -43,6 +54,10 @@ public slots:
     void onMessageAdded(const enclave::storage::Message &message);
     void onConversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void onConversationRemoved(qint64 id);
+    void onTextDelta(qint64 requestId, const QString &text);
+    void onReasoningDelta(qint64 requestId, const QString &text);
+    void onNotice(qint64 requestId, const QString &text);
+    void onGenerationFinished(qint64 requestId, const QString &reason, const QJsonObject &stats);
 
 signals:
     void conversationChanged();
@@ -51,16 +66,31 @@ signals:
     void messageAppended(int row);
     void createConversationRequested(const QString &title, const QString &firstMessage);
     void loadMessagesRequested(qint64 conversationId);
-    void addMessageRequested(qint64 conversationId, qint64 parentId, const QString &role, const QString &content);
+    void addMessageRequested(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
+                             const QString &status);
+    void updateMessageRequested(qint64 id, const QString &content, const QString &reasoning, const QString &status,
+                                const QJsonObject &stats);
+    void generateRequested(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);
+    void stopRequested(qint64 requestId);
+    void generatingChanged();
+    void lastNoticeChanged();
 
 private:
     void setPendingSend(int pending);
+    void startGeneration(const storage::Message &placeholder);
+    void saveAnswer(const QString &status, const QJsonObject &stats = {});
 
     MessageModel m_messages;
     qint64 m_conversationId = 0;
     QString m_title;
     qint64 m_highlight = 0;
     int m_pendingSend = 0;
+    bool m_modelReady = false;
+    bool m_awaitingAssistant = false; // the answer's placeholder is being stored
+    qint64 m_generatingId = 0;        // the assistant message being written, 0: none
+    QString m_answer, m_reasoning;
+    QElapsedTimer m_sinceSave;
+    QString m_lastNotice;
 };
 
 } // namespace enclave::app

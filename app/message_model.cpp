@@ -46,6 +46,26 @@ void MessageModel::append(const storage::Message &message)
     emit countChanged();
 }
 
+bool MessageModel::update(qint64 messageId, const QString &content, const QString &reasoning,
+                          storage::MessageStatus status)
+{
+    const int row = rowOf(messageId);
+    if (row < 0)
+        return false;
+    storage::Message &m = m_messages[row];
+    m.content = content;
+    m.reasoning = reasoning;
+    m.status = status;
+    emit dataChanged(index(row), index(row), {ContentRole, ReasoningRole, StatusRole});
+    return true;
+}
+
+const storage::Message *MessageModel::find(qint64 messageId) const
+{
+    const int row = rowOf(messageId);
+    return row < 0 ? nullptr : &m_messages[row];
+}
+
 int MessageModel::rowOf(qint64 messageId) const
 {
     for (int i = 0; i < m_messages.size(); ++i) {

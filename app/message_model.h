@@ -26,6 +26,9 @@ public:
 
     void reset(const QList<storage::Message> &messages);
     void append(const storage::Message &message);
+    // Replaces the text of a message (streaming); returns false when it is not shown.
+    bool update(qint64 messageId, const QString &content, const QString &reasoning, storage::MessageStatus status);
+    const storage::Message *find(qint64 messageId) const;
     qint64 lastId() const { return m_messages.isEmpty() ? 0 : m_messages.back().id; }
     const QList<storage::Message> &messages() const { return m_messages; }
     Q_INVOKABLE int rowOf(qint64 messageId) const;

@@ -77,6 +77,12 @@ void ModelLibrary::onModelAdded(const storage::ModelRecord &model)
     m_waitingForStore = false;
     m_importStatus.clear();
     m_lastImportedName = displayName(model.path);
+    if (!record(model.id)) { // shown at once; the full list follows from the store
+        beginInsertRows({}, 0, 0);
+        m_models.prepend(model);
+        endInsertRows();
+        emit countChanged();
+    }
     emit importingChanged();
     emit imported(model.id);
 }
@@ -97,6 +103,14 @@ void ModelLibrary::setModels(const QList<storage::ModelRecord> &models)
     m_models = models;
     endResetModel();
     emit countChanged();
+}
+
+const storage::ModelRecord *ModelLibrary::record(qint64 id) const
+{
+    for (const auto &m : m_models)
+        if (m.id == id)
+            return &m;
+    return nullptr;
 }
 
 void ModelLibrary::clearImportError() { setImportError({}); }

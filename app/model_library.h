@@ -56,6 +56,8 @@ public:
     Q_INVOKABLE void remove(qint64 id);
 
     static QString displayName(const QString &path);
+    const storage::ModelRecord *record(qint64 id) const;
+    const QList<storage::ModelRecord> &records() const { return m_models; }
 
 public slots:
     void setModels(const QList<enclave::storage::ModelRecord> &models);

@@ -107,11 +107,20 @@ void StorageWorker::loadMessages(qint64 conversationId)
     });
 }
 
-void StorageWorker::addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content)
+void StorageWorker::addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
+                               const QString &status)
 {
     guarded("addMessage", [&](storage::ConversationStore &s) {
-        emit messageAdded(s.addMessage(conversationId, parentId, role, content));
+        emit messageAdded(s.addMessage(conversationId, parentId, role, content, storage::messageStatusFromName(status)));
         emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::updateMessage(qint64 id, const QString &content, const QString &reasoning, const QString &status,
+                                  const QJsonObject &stats)
+{
+    guarded("updateMessage", [&](storage::ConversationStore &s) {
+        s.updateMessage(id, content, reasoning, storage::messageStatusFromName(status), stats);
     });
 }
 
@@ -134,6 +143,11 @@ void StorageWorker::removeModel(qint64 id)
         s.removeModel(id);
         emit modelsLoaded(s.models());
     });
+}
+
+void StorageWorker::touchModel(qint64 id)
+{
+    guarded("touchModel", [&](storage::ConversationStore &s) { s.touchModel(id); });
 }
 
 void StorageWorker::loadModels()

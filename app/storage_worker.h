@@ -28,10 +28,14 @@ public slots:
     void deleteConversation(qint64 id);
     void restoreConversation(qint64 id);
     void loadMessages(qint64 conversationId);
-    void addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content);
+    void addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
+                    const QString &status);
+    void updateMessage(qint64 id, const QString &content, const QString &reasoning, const QString &status,
+                       const QJsonObject &stats);
     void search(const QString &query);
     void addModel(const QString &path, const QString &format, qint64 size, const QJsonObject &metadata);
     void removeModel(qint64 id);
+    void touchModel(qint64 id);
     void loadModels();
 
 signals:

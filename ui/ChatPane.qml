@@ -13,7 +13,13 @@ Rectangle {
     property bool importing: false
     property string importStatus: ""
     property string importError: ""
+    property bool generating: false
+    property bool modelLoading: false
+    property string modelName: ""
+    property string modelError: ""
+    property string notice: ""
     signal sendRequested(string text)
+    signal stopRequested()
     signal importRequested()
     signal importErrorDismissed()
 
@@ -34,12 +40,22 @@ Rectangle {
             implicitHeight: 52
             color: Theme.window
             Label {
+                objectName: "modelChip"
+                anchors.verticalCenter: parent.verticalCenter
+                anchors.right: parent.right
+                anchors.rightMargin: 20
+                visible: root.modelLoaded
+                text: "● " + root.modelName
+                color: Theme.textMuted
+                font.pixelSize: Theme.smallFontSize
+            }
+            Label {
                 objectName: "chatTitle"
                 anchors.verticalCenter: parent.verticalCenter
                 anchors.left: parent.left
                 anchors.right: parent.right
                 anchors.leftMargin: 20
-                anchors.rightMargin: 20
+                anchors.rightMargin: 40 + (root.modelLoaded ? 200 : 0)
                 text: root.title.length > 0 ? root.title : qsTr("New chat")
                 font.pixelSize: Theme.titleFontSize
                 font.bold: true
@@ -75,6 +91,7 @@ Rectangle {
                 width: ListView.view.width - ListView.view.leftMargin - ListView.view.rightMargin
                 role: model.role
                 content: model.content
+                reasoning: model.reasoning
                 status: model.status
                 highlighted: model.messageId === root.highlightedMessageId
             }
@@ -116,14 +133,28 @@ Rectangle {
                 importing: root.importing
                 importStatus: root.importStatus
                 importError: root.importError
+                modelLoading: root.modelLoading
+                modelName: root.modelName
+                modelError: root.modelError
                 onImportRequested: root.importRequested()
                 onErrorDismissed: root.importErrorDismissed()
+            }
+            Label {
+                objectName: "noticeLabel"
+                Layout.fillWidth: true
+                visible: root.notice.length > 0
+                text: root.notice
+                wrapMode: Text.Wrap
+                color: Theme.textMuted
+                font.pixelSize: Theme.smallFontSize
             }
             Composer {
                 id: composer
                 objectName: "composer"
                 Layout.fillWidth: true
+                generating: root.generating
                 onSubmitted: (text) => root.sendRequested(text)
+                onStopRequested: root.stopRequested()
             }
         }
     }

@@ -8,12 +8,14 @@ Rectangle {
     id: root
     property alias text: input.text
     property bool canSend: true
+    property bool generating: false
+    signal stopRequested()
     property string placeholder: qsTr("Write a message…")
     signal submitted(string text)
 
     function send() {
         const message = input.text.trim()
-        if (message.length === 0 || !root.canSend)
+        if (message.length === 0 || !root.canSend || root.generating)
             return
         root.submitted(message)
         input.clear()
@@ -43,6 +45,11 @@ Rectangle {
                 background: null
                 Accessible.name: qsTr("Message")
                 Keys.onPressed: (event) => {
+                    if (event.key === Qt.Key_Escape && root.generating) {
+                        event.accepted = true
+                        root.stopRequested()
+                        return
+                    }
                     if ((event.key === Qt.Key_Return || event.key === Qt.Key_Enter)
                             && !(event.modifiers & Qt.ShiftModifier)) {
                         event.accepted = true
@@ -54,10 +61,10 @@ Rectangle {
         Button {
             id: sendButton
             objectName: "sendButton"
-            text: qsTr("Send")
-            enabled: root.canSend && input.text.trim().length > 0
+            text: root.generating ? qsTr("Stop") : qsTr("Send")
+            enabled: root.generating || (root.canSend && input.text.trim().length > 0)
             Layout.alignment: Qt.AlignBottom
-            onClicked: root.send()
+            onClicked: root.generating ? root.stopRequested() : root.send()
             contentItem: Text {
                 text: sendButton.text
                 color: sendButton.enabled ? Theme.accentText : Theme.textMuted

@@ -23,6 +23,7 @@ ApplicationWindow {
     Shortcut { sequences: ["Ctrl+N"]; onActivated: { App.chat.newConversation(); chatPane.focusComposer() } }
     Shortcut { sequences: [StandardKey.Find]; onActivated: sidebar.focusSearch() }
     Shortcut { sequences: ["Ctrl+O"]; onActivated: importDialog.open() }
+    Shortcut { sequences: ["Esc"]; enabled: App.chat.generating; onActivated: App.chat.stop() }
 
     FileDialog {
         id: importDialog
@@ -62,7 +63,7 @@ ApplicationWindow {
         orientation: Qt.Horizontal
         handle: Rectangle {
             implicitWidth: 1
-            color: SplitHandle.hovered || SplitHandle.pressed ? Theme.accent : Theme.border
+            color: Theme.border
         }
         Sidebar {
             id: sidebar
@@ -93,7 +94,13 @@ ApplicationWindow {
             importing: App.library.importing
             importStatus: App.library.importStatus
             importError: App.library.importError
+            generating: App.chat.generating
+            modelLoading: App.modelLoading
+            modelName: App.modelName
+            modelError: App.modelError
+            notice: App.chat.lastNotice
             onSendRequested: (text) => App.chat.sendMessage(text)
+            onStopRequested: App.chat.stop()
             onImportRequested: importMenu.popup()
             onImportErrorDismissed: App.library.clearImportError()
         }

@@ -8,6 +8,7 @@ Item {
     id: root
     property string role: "user"
     property string content: ""
+    property string reasoning: ""
     property string status: "complete"
     property bool highlighted: false
     readonly property bool isUser: role === "user"
@@ -39,6 +40,29 @@ Item {
                 font.bold: true
                 color: Theme.textMuted
                 visible: !root.isUser
+            }
+            Label {
+                objectName: "reasoningToggle"
+                visible: root.reasoning.length > 0
+                text: (reasoningBody.visible ? "▾ " : "▸ ") + (root.status === "partial" && root.content.length === 0
+                                                               ? qsTr("Thinking…") : qsTr("Reasoning"))
+                color: Theme.textMuted
+                font.pixelSize: Theme.smallFontSize
+                TapHandler { onTapped: reasoningBody.visible = !reasoningBody.visible }
+            }
+            TextEdit {
+                id: reasoningBody
+                objectName: "reasoningText"
+                Layout.fillWidth: true
+                visible: false
+                text: root.reasoning
+                readOnly: true
+                selectByMouse: true
+                wrapMode: TextEdit.Wrap
+                color: Theme.textMuted
+                font.pixelSize: Theme.smallFontSize
+                font.italic: true
+                textFormat: TextEdit.PlainText
             }
             TextEdit {
                 id: body

@@ -9,6 +9,9 @@ Rectangle {
     property bool importing: false
     property string importStatus: ""
     property string importError: ""
+    property bool modelLoading: false
+    property string modelName: ""
+    property string modelError: ""
     signal importRequested()
     signal errorDismissed()
 
@@ -29,7 +32,9 @@ Rectangle {
                 objectName: "bannerTitle"
                 Layout.fillWidth: true
                 text: root.importError.length > 0 ? qsTr("This model could not be imported")
-                                                   : qsTr("No model is loaded")
+                      : root.modelLoading ? qsTr("Loading %1…").arg(root.modelName)
+                      : root.modelError.length > 0 ? qsTr("%1 could not be loaded").arg(root.modelName)
+                      : qsTr("No model is loaded")
                 font.bold: true
                 color: Theme.text
             }
@@ -37,8 +42,10 @@ Rectangle {
                 objectName: "bannerDetail"
                 Layout.fillWidth: true
                 wrapMode: Text.Wrap
-                color: root.importError.length > 0 ? Theme.error : Theme.textMuted
+                color: root.importError.length > 0 || root.modelError.length > 0 ? Theme.error : Theme.textMuted
                 text: root.importError.length > 0 ? root.importError
+                      : root.modelLoading ? qsTr("Reading the model file; this takes a moment for large models.")
+                      : root.modelError.length > 0 ? root.modelError
                       : root.importing ? root.importStatus
                       : root.libraryCount > 0
                         ? qsTr("%n model(s) in your library. Messages are saved; answers need a loaded model.", "", root.libraryCount)
@@ -46,8 +53,8 @@ Rectangle {
             }
         }
         BusyIndicator {
-            visible: root.importing
-            running: root.importing
+            visible: root.importing || root.modelLoading
+            running: visible
             Layout.preferredWidth: 28
             Layout.preferredHeight: 28
         }

@@ -111,6 +111,52 @@ private slots:
         QCOMPARE(title->property("text").toString(), QStringLiteral("This model could not be imported"));
     }
 
+    // Import a reference model through the dialog's code path, chat with it, stop an answer
+    // mid-way, restart, and find both answers again.
+    void importAndChat()
+    {
+        const QString modelPath = QStringLiteral(ENCLAVE_REFPACK_DIR "/models/qwen3_moe/gguf/qwen3_moe-q8_0.gguf");
+        if (!QFile::exists(modelPath))
+            QSKIP("reference pack not found beside the clone");
+        QTemporaryDir dir;
+        qint64 conversation = 0;
+        {
+            RunningApp app(dir.path());
+            QTRY_VERIFY(app.context.ready());
+            app.context.library()->importModel(QUrl::fromLocalFile(modelPath));
+            QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000);
+            QCOMPARE(app.context.library()->rowCount(), 1);
+            QVERIFY(!app.find<QQuickItem>("noModelBanner")->isVisible());
+
+            auto *chat = app.context.chat();
+            QVERIFY(chat->sendMessage(QStringLiteral("Hi! 你好")));
+            QTRY_VERIFY(chat->generating());
+            QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 60000);
+            QCOMPARE(chat->messages()->rowCount(), 2);
+            const QModelIndex answer = chat->messages()->index(1);
+            QCOMPARE(answer.data(enclave::app::MessageModel::RoleRole).toString(), QStringLiteral("assistant"));
+            QCOMPARE(answer.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
+            conversation = chat->conversationId();
+
+            // Stop the second answer as soon as it streams.
+            QSignalSpy deltas(chat->messages(), &QAbstractItemModel::dataChanged);
+            QVERIFY(chat->sendMessage(QStringLiteral("Tell me more")));
+            QTRY_VERIFY(chat->generating());
+            QTRY_VERIFY_WITH_TIMEOUT(deltas.count() > 0 || !chat->generating(), 30000);
+            chat->stop();
+            QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 30000);
+            QCOMPARE(chat->messages()->rowCount(), 4);
+        }
+        {
+            RunningApp app(dir.path());
+            QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000); // the last model comes back
+            QTRY_COMPARE(app.context.chat()->conversationId(), conversation);
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 4);
+            const QModelIndex last = app.context.chat()->messages()->index(3);
+            QCOMPARE(last.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
+        }
+    }
+
     void commandLine()
     {
         QProcess p;

@@ -1,0 +1,136 @@
+// EngineWorker: engine calls wrapped so that every failure becomes a signal, never a crash.
+#include "app/engine_worker.h"
+
+#include "app/logging.h"
+#include "engine/chat_session.h"
+#include "engine/cpu/thread_pool.h"
+#include "engine/text/tokenizer_files.h"
+
+#include <QElapsedTimer>
+
+namespace enclave::app {
+namespace {
+
+SamplingParams samplingFrom(const QJsonObject &s)
+{
+    SamplingParams p;
+    p.temperature = float(s.value(QStringLiteral("temperature")).toDouble(p.temperature));
+    p.topK = s.value(QStringLiteral("top_k")).toInt(p.topK);
+    p.topP = float(s.value(QStringLiteral("top_p")).toDouble(p.topP));
+    p.minP = float(s.value(QStringLiteral("min_p")).toDouble(p.minP));
+    p.repeatPenalty = float(s.value(QStringLiteral("repeat_penalty")).toDouble(p.repeatPenalty));
+    p.seed = uint64_t(s.value(QStringLiteral("seed")).toInteger(0));
+    return p;
+}
+
+QJsonObject statsJson(const GenerationStats &s)
+{
+    return {{QStringLiteral("prompt_tokens"), qint64(s.promptTokens)},
+            {QStringLiteral("reused_tokens"), qint64(s.reusedTokens)},
+            {QStringLiteral("generated_tokens"), qint64(s.generatedTokens)},
+            {QStringLiteral("time_to_first_token_ms"), s.timeToFirstTokenMs},
+            {QStringLiteral("prompt_tokens_per_second"), s.promptTokensPerSecond},
+            {QStringLiteral("generation_tokens_per_second"), s.generationTokensPerSecond},
+            {QStringLiteral("device"), QStringLiteral("CPU")}};
+}
+
+} // namespace
+
+EngineWorker::EngineWorker(QObject *parent) : QObject(parent) {}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::cancel(qint64 requestId)
+{
+    qint64 seen = m_cancelledUpTo.load();
+    while (seen < requestId && !m_cancelledUpTo.compare_exchange_weak(seen, requestId)) {
+    }
+    const std::lock_guard lock(m_activeMutex);
+    if (m_activeSession && m_activeRequest <= requestId)
+        m_activeSession->cancel();
+}
+
+void EngineWorker::loadModel(qint64 modelId, const QString &path, int contextLength)
+{
+    unloadModel();
+    try {
+        QElapsedTimer timer;
+        timer.start();
+        auto model = Model::load(path.toStdString());
+        auto tokenizer = std::make_unique<Tokenizer>(loadTokenizerSpec(path.toStdString()));
+        const int64_t ctx = contextLength > 0 ? contextLength : std::min<int64_t>(model->config().nCtxTrain, 8192);
+        m_session = std::make_unique<ChatSession>(*model, *tokenizer, ctx, defaultThreadPool());
+        m_model = std::move(model);
+        m_tokenizer = std::move(tokenizer);
+        const ModelConfig &c = m_model->config();
+        const QJsonObject info{{QStringLiteral("architecture"), QString::fromStdString(c.architecture)},
+                               {QStringLiteral("context_length"), qint64(ctx)},
+                               {QStringLiteral("layers"), qint64(c.nLayer)},
+                               {QStringLiteral("experts"), qint64(c.moe.nExpert)},
+                               {QStringLiteral("load_ms"), timer.elapsed()}};
+        moduleLogger("engine")->info("EngineWorker::loadModel: {} loaded in {} ms", path.toStdString(), timer.elapsed());
+        emit modelLoaded(modelId, info);
+    } catch (const std::exception &e) {
+        unloadModel();
+        moduleLogger("engine")->error("EngineWorker::loadModel: {}", e.what());
+        emit modelLoadFailed(modelId, QString::fromUtf8(e.what()));
+    }
+}
+
+void EngineWorker::unloadModel()
+{
+    const bool had = m_model != nullptr;
+    m_session.reset();
+    m_tokenizer.reset();
+    m_model.reset();
+    if (had)
+        emit modelUnloaded();
+}
+
+void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings)
+{
+    if (!m_session) {
+        emit notice(requestId, tr("No model is loaded."));
+        emit finished(requestId, QStringLiteral("error"), {});
+        return;
+    }
+    GenerationRequest request;
+    for (const QJsonValue &m : messages) {
+        const QJsonObject o = m.toObject();
+        request.messages.push_back({o.value(QStringLiteral("role")).toString().toStdString(),
+                                    o.value(QStringLiteral("content")).toString().toStdString(), {}, {}});
+    }
+    request.sampling = samplingFrom(settings);
+    request.maxTokens = settings.value(QStringLiteral("max_tokens")).toInt(1024);
+    if (m_cancelledUpTo.load() >= requestId) { // stopped before it started
+        emit finished(requestId, QString::fromLatin1(endReasonName(EndReason::Cancelled)), {});
+        return;
+    }
+    {
+        const std::lock_guard lock(m_activeMutex);
+        m_activeSession = m_session.get();
+        m_activeRequest = requestId;
+    }
+    try {
+        m_session->generate(request, [&](const GenerationEvent &e) {
+            switch (e.kind) {
+            case GenerationEvent::Kind::Text: emit textDelta(requestId, QString::fromStdString(e.text)); break;
+            case GenerationEvent::Kind::Reasoning: emit reasoningDelta(requestId, QString::fromStdString(e.text)); break;
+            case GenerationEvent::Kind::Notice: emit notice(requestId, QString::fromStdString(e.text)); break;
+            case GenerationEvent::Kind::End:
+                emit finished(requestId, QString::fromLatin1(endReasonName(e.reason)), statsJson(e.stats));
+                break;
+            }
+            return m_cancelledUpTo.load() < requestId; // false stops within this token
+        });
+    } catch (const std::exception &e) {
+        moduleLogger("engine")->error("EngineWorker::generate: {}", e.what());
+        emit notice(requestId, QString::fromUtf8(e.what()));
+        emit finished(requestId, QStringLiteral("error"), {});
+    }
+    const std::lock_guard lock(m_activeMutex);
+    m_activeSession = nullptr;
+    m_activeRequest = 0;
+}
+
+} // namespace enclave::app
