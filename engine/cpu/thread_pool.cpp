@@ -1,5 +1,5 @@
 // ThreadPool: a generation counter wakes the workers (spin first, then a condition variable), a
-// chunk counter hands out the loop, a pending counter tells the caller when all are done.
+// chunk counter hands out the loop, and per-worker "done" slots tell the caller when all finished.
 // note: every sleep/wake pair is a store-then-load on both sides with seq_cst atomics, so a waker
 // either sees the sleeper's counter or the sleeper sees the new value before blocking.
 #include "engine/cpu/thread_pool.h"
@@ -109,9 +109,13 @@ void ThreadPool::resize(int threads)
 void ThreadPool::startWorkers()
 {
     m_stop.store(false);
+    m_oversubscribed = m_size > availableCpus();
     m_threads.reserve(size_t(m_size - 1));
     // The generation is read here, not in the thread: a dispatch may bump it before a new thread runs.
     const uint32_t generation = m_generation.load();
+    m_slots = std::make_unique<WorkerSlot[]>(size_t(m_size));
+    for (int w = 0; w < m_size; ++w)
+        m_slots[w].done.store(generation);
     for (int w = 1; w < m_size; ++w)
         m_threads.emplace_back([this, w, generation] { workerLoop(w, generation); });
 }
@@ -137,7 +141,8 @@ void ThreadPool::workerLoop(int worker, uint32_t seen)
         if (m_stop.load(std::memory_order_acquire))
             return;
         execute(worker);
-        if (m_pending.fetch_sub(1) == 1 && m_callerSleeping.load()) {
+        m_slots[worker].done.store(seen);
+        if (m_callerSleeping.load()) {
             {
                 std::lock_guard lock(m_sleepMutex);
             }
@@ -149,7 +154,7 @@ void ThreadPool::workerLoop(int worker, uint32_t seen)
 void ThreadPool::waitForJob(uint32_t seen)
 {
     const auto changed = [this, seen] { return m_generation.load(std::memory_order_acquire) != seen; };
-    if (spinUntil(changed, m_size > availableCpus()))
+    if (spinUntil(changed, m_oversubscribed))
         return;
     std::unique_lock lock(m_sleepMutex);
     m_sleepers.fetch_add(1);
@@ -157,24 +162,32 @@ void ThreadPool::waitForJob(uint32_t seen)
     m_sleepers.fetch_sub(1);
 }
 
-void ThreadPool::waitForWorkers()
+bool ThreadPool::workersDone(uint32_t generation, int &firstPending) const
 {
-    const auto finished = [this] { return m_pending.load(std::memory_order_acquire) == 0; };
-    if (spinUntil(finished, m_size > availableCpus()))
+    for (; firstPending < m_size; ++firstPending)
+        if (m_slots[firstPending].done.load(std::memory_order_acquire) != generation)
+            return false;
+    return true;
+}
+
+void ThreadPool::waitForWorkers(uint32_t generation)
+{
+    int firstPending = 1;
+    const auto finished = [this, generation, &firstPending] { return workersDone(generation, firstPending); };
+    if (spinUntil(finished, m_oversubscribed))
         return;
     std::unique_lock lock(m_sleepMutex);
     m_callerSleeping.store(true);
-    m_doneCv.wait(lock, [this] { return m_pending.load() == 0; });
+    m_doneCv.wait(lock, finished);
     m_callerSleeping.store(false);
 }
 
 void ThreadPool::dispatch()
 {
-    m_error = nullptr;
-    m_failed.store(false, std::memory_order_relaxed);
-    m_nextChunk.store(0, std::memory_order_relaxed);
-    m_pending.store(m_size - 1, std::memory_order_relaxed);
-    m_generation.fetch_add(1); // publishes the job fields above
+    if (m_failed.load(std::memory_order_relaxed))
+        m_failed.store(false, std::memory_order_relaxed);
+    m_nextChunk.store(m_size, std::memory_order_relaxed); // chunks below m_size are preassigned
+    const uint32_t generation = m_generation.fetch_add(1) + 1; // publishes the job fields above
     if (m_sleepers.load() > 0) {
         {
             std::lock_guard lock(m_sleepMutex);
@@ -182,7 +195,7 @@ void ThreadPool::dispatch()
         m_wakeCv.notify_all();
     }
     execute(0);
-    waitForWorkers();
+    waitForWorkers(generation);
     m_forFn = nullptr;
     m_runFn = nullptr;
     if (m_error) {
@@ -205,14 +218,17 @@ void ThreadPool::execute(int worker) noexcept
     }
 }
 
+// Worker w first runs chunk w (no shared counter touched), then takes the chunks from m_size on
+// from the shared counter; it is read before it is incremented, so a finished loop costs no write.
 void ThreadPool::runChunks(int worker)
 {
-    while (!m_failed.load(std::memory_order_relaxed)) {
-        const int64_t chunk = m_nextChunk.fetch_add(1, std::memory_order_relaxed);
-        if (chunk >= m_chunkCount)
-            return;
+    int64_t chunk = worker;
+    while (chunk < m_chunkCount && !m_failed.load(std::memory_order_relaxed)) {
         const int64_t begin = chunk * m_chunk;
         (*m_forFn)(begin, std::min(m_n, begin + m_chunk), worker);
+        if (m_nextChunk.load(std::memory_order_relaxed) >= m_chunkCount)
+            return;
+        chunk = m_nextChunk.fetch_add(1, std::memory_order_relaxed);
     }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -54,36 +55,45 @@ private:
     void workerLoop(int worker, uint32_t seen);
     void waitForJob(uint32_t seen);
     void dispatch();
-    void waitForWorkers();
+    void waitForWorkers(uint32_t generation);
+    bool workersDone(uint32_t generation, int &firstPending) const;
     void execute(int worker) noexcept;
     void runChunks(int worker);
     void recordError();
     bool runNestedInline(int64_t n, const ForFn *forFn, const RunFn *runFn);
 
     int m_size = 1;
+    bool m_oversubscribed = false;      // more workers than CPUs: yield while spinning
     std::vector<std::thread> m_threads; // m_size - 1 workers; the caller is worker 0
 
     // The current job; written by the caller before m_generation is bumped.
-    const ForFn *m_forFn = nullptr;
+    alignas(64) const ForFn *m_forFn = nullptr;
     const RunFn *m_runFn = nullptr;
     int64_t m_n = 0;
     int64_t m_chunk = 1;
     int64_t m_chunkCount = 0;
+    std::atomic<bool> m_failed{false}; // a job threw: skip the chunks not started yet
     alignas(64) std::atomic<int64_t> m_nextChunk{0};
 
-    alignas(64) std::atomic<uint32_t> m_generation{0}; // bumped once per dispatch
+    // Written once per dispatch (the generation) or rarely (the rest), read by every worker.
+    alignas(64) std::atomic<uint32_t> m_generation{0};
     std::atomic<bool> m_stop{false};
-    alignas(64) std::atomic<int> m_pending{0};          // workers (caller excluded) still busy
-    std::atomic<int> m_sleepers{0};                     // workers blocked on m_wakeCv
+    std::atomic<int> m_sleepers{0}; // workers blocked on m_wakeCv
     std::atomic<bool> m_callerSleeping{false};
+
+    // Per worker, on its own cache line: the last generation it finished (no shared counter to
+    // contend on; the caller polls them).
+    struct alignas(64) WorkerSlot {
+        std::atomic<uint32_t> done{0};
+    };
+    std::unique_ptr<WorkerSlot[]> m_slots; // [m_size]; slot 0 (the caller) unused
 
     std::mutex m_sleepMutex;
     std::condition_variable m_wakeCv; // workers wait here for a new generation
-    std::condition_variable m_doneCv; // the caller waits here for m_pending == 0
+    std::condition_variable m_doneCv; // the caller waits here for every slot to reach the generation
     std::mutex m_callMutex;           // one dispatch at a time
     std::mutex m_errorMutex;
     std::exception_ptr m_error;
-    std::atomic<bool> m_failed{false};
 };
 
 // The process-wide pool the kernels use, created on first use with setDefaultThreadCount()'s

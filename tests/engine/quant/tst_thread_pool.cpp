@@ -156,7 +156,9 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::logic_error, pool.run([&](int, int) { pool.run([](int, int) {}); }));
         // The inline path (n <= grain) still allows nesting.
         int inner = 0;
-        pool.parallelFor(1, [&](int64_t, int64_t, int) { pool.parallelFor(5, [&](int64_t b, int64_t e, int) { inner += int(e - b); }); });
+        pool.parallelFor(1, [&](int64_t, int64_t, int) {
+            pool.parallelFor(5, [&](int64_t b, int64_t e, int) { inner += int(e - b); });
+        });
         QCOMPARE(inner, 5);
     }
 
