@@ -81,6 +81,7 @@ void AppContext::connectStorage()
     connect(&m_conversations, &ConversationListModel::searchRequested, s, &StorageWorker::search, q);
     connect(&m_chat, &ChatController::createConversationRequested, s, &StorageWorker::createConversation, q);
     connect(&m_chat, &ChatController::loadMessagesRequested, s, &StorageWorker::loadMessages, q);
+    connect(&m_chat, &ChatController::selectBranchRequested, s, &StorageWorker::selectBranch, q);
     connect(&m_chat, &ChatController::addMessageRequested, s, &StorageWorker::addMessage, q);
     connect(&m_chat, &ChatController::updateMessageRequested, s, &StorageWorker::updateMessage, q);
     connect(&m_library, &ModelLibrary::addModelRequested, s, &StorageWorker::addModel, q);

@@ -1,6 +1,9 @@
 // ChatController: conversation selection and sending, expressed as storage requests.
 #include "app/chat_controller.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
+
 namespace enclave::app {
 
 ChatController::ChatController(QObject *parent) : QObject(parent) {}
@@ -56,10 +59,82 @@ void ChatController::onConversationCreated(const storage::Conversation &conversa
         emit addMessageRequested(conversation.id, 0, QStringLiteral("user"), firstMessage, QStringLiteral("complete"));
 }
 
-void ChatController::onMessagesLoaded(qint64 conversationId, const QList<storage::Message> &messages)
+void ChatController::onMessagesLoaded(qint64 conversationId, const QList<storage::Message> &branch,
+                                      const QList<storage::Message> &all)
 {
-    if (conversationId == m_conversationId)
-        m_messages.reset(messages);
+    if (conversationId != m_conversationId)
+        return;
+    m_tree = all;
+    m_messages.reset(branch);
+    refreshBranchInfo();
+}
+
+QList<qint64> ChatController::siblingsOf(const storage::Message &m) const
+{
+    QList<qint64> ids;
+    for (const storage::Message &other : m_tree)
+        if (other.parentId == m.parentId)
+            ids << other.id;
+    return ids; // ascending: m_tree is in creation order
+}
+
+void ChatController::refreshBranchInfo()
+{
+    QHash<qint64, QPair<int, int>> info;
+    for (const storage::Message &m : m_messages.messages()) {
+        const QList<qint64> siblings = siblingsOf(m);
+        info.insert(m.id, {int(siblings.indexOf(m.id)) + 1, int(siblings.size())});
+    }
+    m_messages.setBranchInfo(info);
+}
+
+void ChatController::requestAnswer(qint64 parentId)
+{
+    m_awaitingAssistant = true;
+    emit generatingChanged();
+    emit addMessageRequested(m_conversationId, parentId, QStringLiteral("assistant"), QString(),
+                             QStringLiteral("partial"));
+}
+
+void ChatController::regenerate(qint64 assistantMessageId)
+{
+    const storage::Message *m = m_messages.find(assistantMessageId);
+    if (!m || m->role != QLatin1String("assistant") || generating() || !m_modelReady)
+        return;
+    requestAnswer(m->parentId);
+}
+
+void ChatController::editMessage(qint64 userMessageId, const QString &text)
+{
+    const storage::Message *m = m_messages.find(userMessageId);
+    const QString content = text.trimmed();
+    if (!m || m->role != QLatin1String("user") || content.isEmpty() || generating())
+        return;
+    setPendingSend(m_pendingSend + 1);
+    emit addMessageRequested(m_conversationId, m->parentId, QStringLiteral("user"), content, QStringLiteral("complete"));
+}
+
+void ChatController::switchBranch(qint64 messageId, int delta)
+{
+    const storage::Message *m = m_messages.find(messageId);
+    if (!m || generating())
+        return;
+    const QList<qint64> siblings = siblingsOf(*m);
+    const int target = int(siblings.indexOf(messageId)) + delta;
+    if (target < 0 || target >= siblings.size())
+        return;
+    emit selectBranchRequested(m_conversationId, siblings[target]);
+}
+
+void ChatController::copyToClipboard(const QString &text) { QGuiApplication::clipboard()->setText(text); }
+
+QString ChatController::lastAnswer() const
+{
+    const auto &all = m_messages.messages();
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->role == QLatin1String("assistant"))
+            return it->content;
+    return {};
 }
 
 void ChatController::onMessageAdded(const storage::Message &message)
@@ -68,13 +143,16 @@ void ChatController::onMessageAdded(const storage::Message &message)
         setPendingSend(std::max(0, m_pendingSend - 1));
     if (message.conversationId != m_conversationId)
         return;
+    m_tree.append(message);
+    if (message.parentId && message.parentId != m_messages.lastId())
+        m_messages.truncateAfter(message.parentId); // a new branch: edit or regenerate
+    else if (!message.parentId && m_messages.rowCount() > 0)
+        m_messages.reset({}); // the first message was edited
     m_messages.append(message);
+    refreshBranchInfo();
     emit messageAppended(m_messages.rowCount() - 1);
     if (message.role == QLatin1String("user") && m_modelReady && !generating()) {
-        m_awaitingAssistant = true;
-        emit generatingChanged();
-        emit addMessageRequested(m_conversationId, message.id, QStringLiteral("assistant"), QString(),
-                                 QStringLiteral("partial"));
+        requestAnswer(message.id);
     } else if (message.role == QLatin1String("assistant") && m_awaitingAssistant) {
         startGeneration(message);
     }
@@ -144,6 +222,7 @@ void ChatController::onGenerationFinished(qint64 requestId, const QString &reaso
     const bool failed = reason == QLatin1String("error");
     const auto status = failed ? storage::MessageStatus::Error : storage::MessageStatus::Complete;
     m_messages.update(requestId, m_answer, m_reasoning, status);
+    m_messages.setStats(requestId, withReason);
     saveAnswer(storage::messageStatusName(status), withReason);
     m_generatingId = 0;
     emit generatingChanged();

@@ -45,12 +45,22 @@ public:
     Q_INVOKABLE bool sendMessage(const QString &text);
     // Stops the answer being generated (Esc / the Stop button); what was written is kept.
     Q_INVOKABLE void stop();
+    // A new answer to the same question, as a new branch beside the old one.
+    Q_INVOKABLE void regenerate(qint64 assistantMessageId);
+    // The user's message rewritten, as a new branch (the model answers it again).
+    Q_INVOKABLE void editMessage(qint64 userMessageId, const QString &text);
+    // Shows the previous (-1) or next (+1) sibling of a message and its newest replies.
+    Q_INVOKABLE void switchBranch(qint64 messageId, int delta);
+    Q_INVOKABLE void copyToClipboard(const QString &text);
+    // The text of the last answer shown (Ctrl+Shift+C).
+    Q_INVOKABLE QString lastAnswer() const;
 
     static QString titleFromMessage(const QString &text);
 
 public slots:
     void onConversationCreated(const enclave::storage::Conversation &conversation, const QString &firstMessage);
-    void onMessagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &messages);
+    void onMessagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &branch,
+                          const QList<enclave::storage::Message> &all);
     void onMessageAdded(const enclave::storage::Message &message);
     void onConversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void onConversationRemoved(qint64 id);
@@ -66,6 +76,7 @@ signals:
     void messageAppended(int row);
     void createConversationRequested(const QString &title, const QString &firstMessage);
     void loadMessagesRequested(qint64 conversationId);
+    void selectBranchRequested(qint64 conversationId, qint64 messageId);
     void addMessageRequested(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
                              const QString &status);
     void updateMessageRequested(qint64 id, const QString &content, const QString &reasoning, const QString &status,
@@ -78,9 +89,13 @@ signals:
 private:
     void setPendingSend(int pending);
     void startGeneration(const storage::Message &placeholder);
+    void requestAnswer(qint64 parentId);
+    void refreshBranchInfo();
+    QList<qint64> siblingsOf(const storage::Message &m) const;
     void saveAnswer(const QString &status, const QJsonObject &stats = {});
 
     MessageModel m_messages;
+    QList<storage::Message> m_tree; // every message of the open conversation
     qint64 m_conversationId = 0;
     QString m_title;
     qint64 m_highlight = 0;

@@ -20,6 +20,9 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
     case ReasoningRole: return m.reasoning;
     case StatusRole: return storage::messageStatusName(m.status);
     case CreatedAtRole: return m.createdAt;
+    case BranchIndexRole: return m_branchInfo.value(m.id, {1, 1}).first;
+    case BranchCountRole: return m_branchInfo.value(m.id, {1, 1}).second;
+    case StatsRole: return m.stats.toVariantMap();
     default: return {};
     }
 }
@@ -27,7 +30,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
 QHash<int, QByteArray> MessageModel::roleNames() const
 {
     return {{IdRole, "messageId"},         {RoleRole, "role"},     {ContentRole, "content"},
-            {ReasoningRole, "reasoning"}, {StatusRole, "status"}, {CreatedAtRole, "createdAt"}};
+            {ReasoningRole, "reasoning"}, {StatusRole, "status"}, {CreatedAtRole, "createdAt"},
+            {BranchIndexRole, "branchIndex"}, {BranchCountRole, "branchCount"}, {StatsRole, "stats"}};
 }
 
 void MessageModel::reset(const QList<storage::Message> &messages)
@@ -46,6 +50,24 @@ void MessageModel::append(const storage::Message &message)
     emit countChanged();
 }
 
+void MessageModel::truncateAfter(qint64 messageId)
+{
+    const int row = rowOf(messageId);
+    if (row < 0 || row == m_messages.size() - 1)
+        return;
+    beginRemoveRows({}, row + 1, int(m_messages.size()) - 1);
+    m_messages.resize(row + 1);
+    endRemoveRows();
+    emit countChanged();
+}
+
+void MessageModel::setBranchInfo(const QHash<qint64, QPair<int, int>> &info)
+{
+    m_branchInfo = info;
+    if (!m_messages.isEmpty())
+        emit dataChanged(index(0), index(int(m_messages.size()) - 1), {BranchIndexRole, BranchCountRole});
+}
+
 bool MessageModel::update(qint64 messageId, const QString &content, const QString &reasoning,
                           storage::MessageStatus status)
 {
@@ -58,6 +80,15 @@ bool MessageModel::update(qint64 messageId, const QString &content, const QStrin
     m.status = status;
     emit dataChanged(index(row), index(row), {ContentRole, ReasoningRole, StatusRole});
     return true;
+}
+
+void MessageModel::setStats(qint64 messageId, const QJsonObject &stats)
+{
+    const int row = rowOf(messageId);
+    if (row < 0)
+        return;
+    m_messages[row].stats = stats;
+    emit dataChanged(index(row), index(row), {StatsRole});
 }
 
 const storage::Message *MessageModel::find(qint64 messageId) const

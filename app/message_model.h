@@ -16,7 +16,10 @@ class MessageModel : public QAbstractListModel {
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
 
 public:
-    enum Role { IdRole = Qt::UserRole + 1, RoleRole, ContentRole, ReasoningRole, StatusRole, CreatedAtRole };
+    enum Role {
+        IdRole = Qt::UserRole + 1, RoleRole, ContentRole, ReasoningRole, StatusRole, CreatedAtRole,
+        BranchIndexRole, BranchCountRole, StatsRole
+    };
 
     explicit MessageModel(QObject *parent = nullptr);
 
@@ -26,9 +29,14 @@ public:
 
     void reset(const QList<storage::Message> &messages);
     void append(const storage::Message &message);
+    // Drops every row after the message with this id (a new branch starts there).
+    void truncateAfter(qint64 messageId);
+    // Which of its siblings each shown message is (1-based) and how many there are.
+    void setBranchInfo(const QHash<qint64, QPair<int, int>> &info);
     // Replaces the text of a message (streaming); returns false when it is not shown.
     bool update(qint64 messageId, const QString &content, const QString &reasoning, storage::MessageStatus status);
     const storage::Message *find(qint64 messageId) const;
+    void setStats(qint64 messageId, const QJsonObject &stats);
     qint64 lastId() const { return m_messages.isEmpty() ? 0 : m_messages.back().id; }
     const QList<storage::Message> &messages() const { return m_messages; }
     Q_INVOKABLE int rowOf(qint64 messageId) const;
@@ -38,6 +46,7 @@ signals:
 
 private:
     QList<storage::Message> m_messages;
+    QHash<qint64, QPair<int, int>> m_branchInfo;
 };
 
 } // namespace enclave::app

@@ -103,7 +103,15 @@ void StorageWorker::restoreConversation(qint64 id)
 void StorageWorker::loadMessages(qint64 conversationId)
 {
     guarded("loadMessages", [&](storage::ConversationStore &s) {
-        emit messagesLoaded(conversationId, s.activeBranch(conversationId));
+        emit messagesLoaded(conversationId, s.activeBranch(conversationId), s.messages(conversationId));
+    });
+}
+
+void StorageWorker::selectBranch(qint64 conversationId, qint64 messageId)
+{
+    guarded("selectBranch", [&](storage::ConversationStore &s) {
+        s.setCurrentLeaf(conversationId, messageId);
+        emit messagesLoaded(conversationId, s.activeBranch(conversationId), s.messages(conversationId));
     });
 }
 

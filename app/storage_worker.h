@@ -28,6 +28,7 @@ public slots:
     void deleteConversation(qint64 id);
     void restoreConversation(qint64 id);
     void loadMessages(qint64 conversationId);
+    void selectBranch(qint64 conversationId, qint64 messageId);
     void addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
                     const QString &status);
     void updateMessage(qint64 id, const QString &content, const QString &reasoning, const QString &status,
@@ -43,7 +44,9 @@ signals:
     void failed(const QString &message);
     void conversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void conversationCreated(const enclave::storage::Conversation &conversation, const QString &firstMessage);
-    void messagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &messages);
+    // branch: root → selected leaf; all: every message of the conversation (all branches).
+    void messagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &branch,
+                        const QList<enclave::storage::Message> &all);
     void messageAdded(const enclave::storage::Message &message);
     void searchFinished(const QString &query, const QList<enclave::storage::SearchHit> &hits);
     void modelsLoaded(const QList<enclave::storage::ModelRecord> &models);

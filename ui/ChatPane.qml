@@ -20,6 +20,10 @@ Rectangle {
     property string notice: ""
     signal sendRequested(string text)
     signal stopRequested()
+    signal editRequested(var messageId, string text)
+    signal regenerateRequested(var messageId)
+    signal copyRequested(string text)
+    signal branchRequested(var messageId, int delta)
     signal importRequested()
     signal importErrorDismissed()
 
@@ -93,7 +97,15 @@ Rectangle {
                 content: model.content
                 reasoning: model.reasoning
                 status: model.status
+                branchIndex: model.branchIndex !== undefined ? model.branchIndex : 1
+                branchCount: model.branchCount !== undefined ? model.branchCount : 1
+                stats: model.stats !== undefined ? model.stats : ({})
+                actionsEnabled: !root.generating
                 highlighted: model.messageId === root.highlightedMessageId
+                onEditSubmitted: (text) => root.editRequested(model.messageId, text)
+                onRegenerateRequested: root.regenerateRequested(model.messageId)
+                onCopyRequested: (text) => root.copyRequested(text)
+                onBranchRequested: (delta) => root.branchRequested(model.messageId, delta)
             }
             Column {
                 anchors.centerIn: parent

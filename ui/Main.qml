@@ -24,6 +24,7 @@ ApplicationWindow {
     Shortcut { sequences: [StandardKey.Find]; onActivated: sidebar.focusSearch() }
     Shortcut { sequences: ["Ctrl+O"]; onActivated: importDialog.open() }
     Shortcut { sequences: ["Esc"]; enabled: App.chat.generating; onActivated: App.chat.stop() }
+    Shortcut { sequences: ["Ctrl+Shift+C"]; onActivated: App.chat.copyToClipboard(App.chat.lastAnswer()) }
 
     FileDialog {
         id: importDialog
@@ -101,6 +102,10 @@ ApplicationWindow {
             notice: App.chat.lastNotice
             onSendRequested: (text) => App.chat.sendMessage(text)
             onStopRequested: App.chat.stop()
+            onEditRequested: (id, text) => App.chat.editMessage(id, text)
+            onRegenerateRequested: (id) => App.chat.regenerate(id)
+            onCopyRequested: (text) => App.chat.copyToClipboard(text)
+            onBranchRequested: (id, delta) => App.chat.switchBranch(id, delta)
             onImportRequested: importMenu.popup()
             onImportErrorDismissed: App.library.clearImportError()
         }

@@ -146,14 +146,39 @@ private slots:
             chat->stop();
             QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 30000);
             QCOMPARE(chat->messages()->rowCount(), 4);
+            const QModelIndex stopped = chat->messages()->index(3);
+            QVERIFY(stopped.data(enclave::app::MessageModel::StatsRole).toMap().contains(QStringLiteral("end_reason")));
+
+            // Regenerate the last answer: a second version beside the first.
+            using MM = enclave::app::MessageModel;
+            const qint64 firstVersion = chat->messages()->index(3).data(MM::IdRole).toLongLong();
+            chat->regenerate(firstVersion);
+            QTRY_VERIFY(chat->generating());
+            QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 60000);
+            QCOMPARE(chat->messages()->rowCount(), 4);
+            QCOMPARE(chat->messages()->index(3).data(MM::BranchCountRole).toInt(), 2);
+            QCOMPARE(chat->messages()->index(3).data(MM::BranchIndexRole).toInt(), 2);
+            chat->switchBranch(chat->messages()->index(3).data(MM::IdRole).toLongLong(), -1);
+            QTRY_COMPARE(chat->messages()->index(3).data(MM::IdRole).toLongLong(), firstVersion);
+
+            // Edit the first question: a new branch from the start, answered again.
+            chat->editMessage(chat->messages()->index(0).data(MM::IdRole).toLongLong(), QStringLiteral("Hello again"));
+            QTRY_VERIFY(chat->generating());
+            QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 60000);
+            QCOMPARE(chat->messages()->rowCount(), 2);
+            QCOMPARE(chat->messages()->index(0).data(MM::ContentRole).toString(), QStringLiteral("Hello again"));
+            QCOMPARE(chat->messages()->index(0).data(MM::BranchCountRole).toInt(), 2);
+            chat->switchBranch(chat->messages()->index(0).data(MM::IdRole).toLongLong(), -1);
+            QTRY_COMPARE(chat->messages()->rowCount(), 4); // back on the first branch, its newest replies
         }
         {
             RunningApp app(dir.path());
             QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000); // the last model comes back
             QTRY_COMPARE(app.context.chat()->conversationId(), conversation);
-            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 4);
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 4); // the branch selected last
             const QModelIndex last = app.context.chat()->messages()->index(3);
             QCOMPARE(last.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
+            QCOMPARE(last.data(enclave::app::MessageModel::BranchCountRole).toInt(), 2);
         }
     }
 
