@@ -121,7 +121,9 @@ Item {
                 wrapMode: TextEdit.Wrap
                 color: Theme.text
                 font.pixelSize: Theme.fontSize
-                textFormat: TextEdit.PlainText
+                // Answers are Markdown (headings, lists, tables, code in monospace); links are
+                // shown but never opened or fetched.
+                textFormat: root.isUser ? TextEdit.PlainText : TextEdit.MarkdownText
             }
             Label {
                 objectName: "statusLabel"
