@@ -12,9 +12,23 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <unistd.h>
 
 namespace enclave {
 namespace {
+
+// Resident memory of this process, from /proc (0 where unavailable).
+double residentMiB()
+{
+    std::FILE *f = std::fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        std::fclose(f);
+    }
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / double(1 << 20);
+}
 
 double secondsSince(std::chrono::steady_clock::time_point start)
 {
@@ -34,7 +48,8 @@ int runBench(const BenchOptions &o)
     const WeightTraffic traffic = weightTraffic(*model);
     std::printf("model:      %s (%s, %lld layers%s)\n", o.modelPath.c_str(), c.architecture.c_str(),
                 static_cast<long long>(c.nLayer), c.moe.nExpert ? ", MoE" : "");
-    std::printf("load:       %.3f s (memory-mapped)\n", loadSeconds);
+    std::printf("load:       %.3f s (memory-mapped; %.0f MiB of %.0f MiB file resident after load)\n", loadSeconds,
+                residentMiB(), double(model->files().totalBytes()) / double(1 << 20));
     std::printf("threads:    %d, CPU kernels: %s\n", pool.size(), cpuKernelLevel());
 
     const BandwidthResult bw = measureReadBandwidth(pool);

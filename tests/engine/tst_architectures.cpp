@@ -5,6 +5,7 @@
 // and the RoPE layouts of families the reference pack does not cover.
 #include "engine/cpu/thread_pool.h"
 #include "engine/model/gguf_writer.h"
+#include "engine/quant/float_convert.h"
 #include "engine/runtime/inference_state.h"
 
 #include <QDir>
@@ -115,7 +116,52 @@ std::vector<Weight> buildWeights(const Family &f, std::mt19937 &rng)
     return w;
 }
 
-void writeSafetensors(const QString &dir, const Family &f, const std::vector<Weight> &weights)
+// FP8 E4M3 checkpoints (DeepSeek-V3, Kimi K2): a linear weight is stored as fp8 codes plus
+// weight_scale_inv, one float per [block × block] tile, with W ≈ code × scale.
+struct Fp8Tensor {
+    std::vector<uint8_t> codes;
+    std::vector<float> scales;
+    std::vector<int64_t> scaleShape;
+    std::vector<float> dequantized; // exactly what the codes and scales mean
+};
+
+Fp8Tensor toFp8(const Weight &w, int64_t block)
+{
+    const int64_t rows = w.shape[0], cols = w.shape[1];
+    const int64_t sr = (rows + block - 1) / block, sc = (cols + block - 1) / block;
+    Fp8Tensor t{std::vector<uint8_t>(w.values.size()), std::vector<float>(size_t(sr * sc)), {sr, sc},
+                std::vector<float>(w.values.size())};
+    for (int64_t br = 0; br < sr; ++br)
+        for (int64_t bc = 0; bc < sc; ++bc) {
+            float amax = 0;
+            for (int64_t r = br * block; r < std::min(rows, (br + 1) * block); ++r)
+                for (int64_t c = bc * block; c < std::min(cols, (bc + 1) * block); ++c)
+                    amax = std::max(amax, std::abs(w.values[size_t(r * cols + c)]));
+            t.scales[size_t(br * sc + bc)] = amax > 0 ? amax / 448.0f : 1.0f;
+        }
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+            const float scale = t.scales[size_t((r / block) * sc + c / block)];
+            const float target = w.values[size_t(r * cols + c)] / scale;
+            int best = 0;
+            for (int code = 0; code < 256; ++code) {
+                const float v = e4m3ToFp32(uint8_t(code));
+                if (std::isfinite(v) && std::abs(v - target) < std::abs(e4m3ToFp32(uint8_t(best)) - target))
+                    best = code;
+            }
+            t.codes[size_t(r * cols + c)] = uint8_t(best);
+            t.dequantized[size_t(r * cols + c)] = e4m3ToFp32(uint8_t(best)) * scale;
+        }
+    return t;
+}
+
+bool isLinearWeight(const Weight &w)
+{
+    return w.shape.size() == 2 && w.hf.find("proj.weight") != std::string::npos;
+}
+
+void writeSafetensors(const QString &dir, const Family &f, const std::vector<Weight> &weights,
+                      int64_t fp8Block = 0)
 {
     nlohmann::json config = {{"model_type", f.hfType}, {"hidden_size", kEmbd}, {"num_hidden_layers", kLayers},
                              {"num_attention_heads", kHeads}, {"num_key_value_heads", kHeadsKv}, {"head_dim", kHeadDim},
@@ -137,12 +183,22 @@ void writeSafetensors(const QString &dir, const Family &f, const std::vector<Wei
 
     nlohmann::json header = nlohmann::json::object();
     std::string data;
+    const auto append = [&](const std::string &name, const char *dtype, const std::vector<int64_t> &shape,
+                            const void *bytes, size_t size) {
+        const size_t begin = data.size();
+        data.append(static_cast<const char *>(bytes), size);
+        header[name] = {{"dtype", dtype}, {"shape", shape}, {"data_offsets", {begin, data.size()}}};
+    };
     for (const Weight &w : weights) {
         if (w.hf.empty())
             continue;
-        const size_t begin = data.size();
-        data.append(reinterpret_cast<const char *>(w.values.data()), w.values.size() * sizeof(float));
-        header[w.hf] = {{"dtype", "F32"}, {"shape", w.shape}, {"data_offsets", {begin, data.size()}}};
+        if (fp8Block > 0 && isLinearWeight(w)) {
+            const Fp8Tensor t = toFp8(w, fp8Block);
+            append(w.hf, "F8_E4M3", w.shape, t.codes.data(), t.codes.size());
+            append(w.hf + "_scale_inv", "F32", t.scaleShape, t.scales.data(), t.scales.size() * sizeof(float));
+            continue;
+        }
+        append(w.hf, "F32", w.shape, w.values.data(), w.values.size() * sizeof(float));
     }
     const std::string h = header.dump();
     const uint64_t len = h.size();
@@ -254,6 +310,36 @@ private slots:
         qInfo("%s: HF vs GGUF rel %.2e", f.hfType.c_str(), rel);
         QVERIFY(std::isfinite(rel));
         QVERIFY2(rel < 1e-5, "the two formats disagree");
+    }
+
+    // An FP8 checkpoint computes exactly what its dequantised float32 twin computes.
+    void fp8BlockScales()
+    {
+        const Family f{"qwen3", "qwen3", false, true, false, false, false, false, {}};
+        std::mt19937 rng(77);
+        std::vector<Weight> weights = buildWeights(f, rng);
+        QTemporaryDir fp8Dir, refDir;
+        constexpr int64_t kBlock = 32; // several tiles per matrix (DeepSeek uses 128)
+        writeSafetensors(fp8Dir.path(), f, weights, kBlock);
+        for (Weight &w : weights)
+            if (isLinearWeight(w))
+                w.values = toFp8(w, kBlock).dequantized;
+        writeSafetensors(refDir.path(), f, weights);
+        std::vector<int32_t> ids = {3, 17, 42, 8, 91, 55};
+        std::vector<float> a, b;
+        try {
+            a = logitsOf(fp8Dir.path().toStdString(), ids);
+            b = logitsOf(refDir.path().toStdString(), ids);
+        } catch (const std::exception &e) {
+            QFAIL(e.what());
+        }
+        double diff = 0, norm = 0;
+        for (size_t i = 0; i < a.size(); ++i) {
+            diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+            norm += double(b[i]) * b[i];
+        }
+        qInfo("FP8 vs dequantised float32: rel %.2e", std::sqrt(diff / norm));
+        QVERIFY(std::sqrt(diff / norm) < 1e-5);
     }
 };
 
