@@ -2,8 +2,10 @@
 // kernel per format, falling back level by level down to the scalar references of quant/.
 #include "engine/cpu/vec_dot.h"
 
+#include "engine/cpu/dot_f32.h"
 #include "engine/cpu/x86_kernels.h"
 
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +38,17 @@ constexpr CpuKernelLevel kLevelsBestFirst[] = {CpuKernelLevel::Avx512Vnni, CpuKe
 [[noreturn]] void throwNoKernel(const char *what, QuantType type)
 {
     throw std::invalid_argument(std::string(what) + ": no kernel for quant type " + std::string(quantTypeName(type)));
+}
+
+DequantizeRowFn bestDequantizer(QuantType type)
+{
+    for (CpuKernelLevel level : kLevelsBestFirst) {
+        if (cpuSupports(level)) {
+            if (DequantizeRowFn fn = cpuDequantizeRowFastAt(level, type))
+                return fn;
+        }
+    }
+    throwNoKernel("cpuDequantizeRowFast", type);
 }
 
 } // namespace
@@ -105,6 +118,62 @@ QuantizeRowFn cpuQuantizeActivations(QuantType dotType)
 void cpuDequantizeRow(QuantType type, const void *src, float *dst, int64_t n)
 {
     quantTraits(type).dequantizeRow(src, dst, n);
+}
+
+DotF32Fn cpuDotF32At(CpuKernelLevel level, QuantType weightType)
+{
+    if (DotF32Fn fn = generic::floatRowDotF32(level, weightType))
+        return fn;
+    switch (level) {
+    case CpuKernelLevel::Avx512Vnni: return x86::avx512DotF32(weightType);
+    case CpuKernelLevel::Avx2: return x86::avx2DotF32(weightType);
+    case CpuKernelLevel::Scalar: break;
+    }
+    return generic::chunkedDotF32(CpuKernelLevel::Scalar, weightType);
+}
+
+DotF32Fn cpuDotF32(QuantType weightType)
+{
+    for (CpuKernelLevel level : kLevelsBestFirst) {
+        if (level != CpuKernelLevel::Scalar && cpuSupports(level)) {
+            if (DotF32Fn fn = cpuDotF32At(level, weightType))
+                return fn;
+        }
+    }
+    // No SIMD kernel: the generic one, with this CPU's best dequantizer and F32 dot inside.
+    if (DotF32Fn fn = generic::chunkedDotF32(cpuBestKernelLevel(), weightType))
+        return fn;
+    if (DotF32Fn fn = generic::floatRowDotF32(cpuBestKernelLevel(), weightType))
+        return fn;
+    throwNoKernel("cpuDotF32", weightType);
+}
+
+DequantizeRowFn cpuDequantizeRowFastAt(CpuKernelLevel level, QuantType type)
+{
+    switch (level) {
+    case CpuKernelLevel::Avx512Vnni: return x86::avx512DequantizeRow(type);
+    case CpuKernelLevel::Avx2: return x86::avx2DequantizeRow(type);
+    case CpuKernelLevel::Scalar: break;
+    }
+    const QuantTraits *t = findQuantTraits(type);
+    return t ? t->dequantizeRow : nullptr;
+}
+
+void cpuDequantizeRowFast(QuantType type, const void *src, float *dst, int64_t n)
+{
+    // Every GGUF id the engine knows is below kCached; the lookup runs once per row.
+    constexpr uint32_t kCached = 32;
+    static const std::array<DequantizeRowFn, kCached> cache = [] {
+        std::array<DequantizeRowFn, kCached> fns{};
+        for (uint32_t id = 0; id < kCached; ++id) {
+            if (findQuantTraits(QuantType(id)))
+                fns[id] = bestDequantizer(QuantType(id));
+        }
+        return fns;
+    }();
+    const auto id = uint32_t(type);
+    const DequantizeRowFn fn = id < kCached && cache[id] ? cache[id] : bestDequantizer(type);
+    fn(src, dst, n);
 }
 
 } // namespace enclave

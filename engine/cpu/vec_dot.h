@@ -37,4 +37,23 @@ void cpuDequantizeRow(QuantType type, const void *src, float *dst, int64_t n);
 VecDotFn cpuVecDotAt(CpuKernelLevel level, QuantType weightType);
 QuantizeRowFn cpuQuantizeActivationsAt(CpuKernelLevel level, QuantType dotType);
 
+// Weight row (n elements, a multiple of the block size) . float32 activation row x, without
+// quantizing x and without materialising the dequantised row: equal to dequantize-then-dot up to
+// float summation order. Reentrant, no state.
+using DotF32Fn = float (*)(int64_t n, const void *weightRow, const float *x);
+
+// The best fused kernel this CPU runs for weightType; for a format without a SIMD kernel, a generic
+// one that dequantizes a few blocks at a time into a stack buffer and dots them. Never nullptr for
+// a type with a dequantizer; throws std::invalid_argument for an unknown one.
+DotF32Fn cpuDotF32(QuantType weightType);
+// The kernel a level provides for weightType, or nullptr (Scalar: the generic block-by-block one).
+// Does not check cpuSupports(level).
+DotF32Fn cpuDotF32At(CpuKernelLevel level, QuantType weightType);
+
+// cpuDequantizeRow with the best SIMD dequantizer of this CPU: bit-exact with the reference, falls
+// back to it for formats without one. For rows reused by many tokens (prompt processing).
+void cpuDequantizeRowFast(QuantType type, const void *src, float *dst, int64_t n);
+// The SIMD dequantizer a level provides for type, or nullptr (Scalar: the reference).
+DequantizeRowFn cpuDequantizeRowFastAt(CpuKernelLevel level, QuantType type);
+
 } // namespace enclave

@@ -46,6 +46,8 @@ float dotFloatRow(int64_t n, const void *weightRow, const void *activationRow)
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
+        // note: without the pragma GCC keeps the accumulators in memory (3x slower)
+#pragma GCC unroll 4
         for (int k = 0; k < 4; ++k)
             acc[k] = _mm256_fmadd_ps(load8(w + i + 8 * k), _mm256_loadu_ps(a + i + 8 * k), acc[k]);
     }

@@ -47,6 +47,8 @@ float dotFloatRow512(int64_t n, const void *weightRow, const void *activationRow
     __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     int64_t i = 0;
     for (; i + 64 <= n; i += 64) {
+        // note: without the pragma GCC keeps the accumulators in memory (3x slower)
+#pragma GCC unroll 4
         for (int k = 0; k < 4; ++k)
             acc[k] = _mm512_fmadd_ps(load16(w + i + 16 * k), _mm512_loadu_ps(a + i + 16 * k), acc[k]);
     }

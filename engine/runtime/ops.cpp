@@ -1,6 +1,6 @@
-// Runner building blocks. Quantised weights are dequantised one row at a time into a
-// per-thread buffer and dotted with every activation row, so each weight row is read once
-// per call whatever the number of tokens.
+// Runner building blocks. Each weight row is read once per matmul whatever the number of
+// tokens: for a few tokens (decode) quantised rows are dotted straight from their blocks, for
+// more they are dequantised once into a per-thread buffer and dotted with every token.
 #include "engine/runtime/ops.h"
 
 #include "engine/cpu/thread_pool.h"
@@ -13,7 +13,7 @@ namespace enclave {
 
 void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out)
 {
-    cpuDequantizeRow(w.type, w.row(r), out, w.cols);
+    cpuDequantizeRowFast(w.type, w.row(r), out, w.cols);
     if (!w.blockScales)
         return;
     const int64_t scaleCols = (w.cols + w.scaleBlock - 1) / w.scaleBlock;
@@ -24,6 +24,13 @@ void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out)
 
 namespace {
 
+// Up to this many tokens a quantised row is dotted straight from its blocks: dequantising it
+// first only pays off when many tokens reuse the float row.
+constexpr int64_t kFusedDotMaxTokens = 4;
+// Multiply-adds per parallel chunk: small enough that a decode step spreads a matrix over every
+// worker, large enough that the dispatch cost vanishes.
+constexpr int64_t kChunkMultiplyAdds = int64_t(1) << 18;
+
 bool isDirectFloat(const Matrix &w)
 {
     return !w.blockScales && (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16);
@@ -33,18 +40,18 @@ bool isDirectFloat(const Matrix &w)
 
 void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool)
 {
+    const bool streamed = isDirectFloat(w) || (!w.blockScales && n <= kFusedDotMaxTokens);
+    const DotF32Fn dotRow = streamed ? cpuDotF32(w.type) : nullptr;
     const VecDotFn dotF32 = cpuVecDot(QuantType::F32);
-    const bool direct = isDirectFloat(w);
-    const VecDotFn dotDirect = direct ? cpuVecDot(w.type) : nullptr;
-    const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1));
+    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(w.cols * n, 1));
     pool.parallelFor(w.rows, [&](int64_t begin, int64_t end, int) {
         thread_local std::vector<float> row;
-        if (!direct)
+        if (!streamed)
             row.resize(size_t(w.cols));
         for (int64_t r = begin; r < end; ++r) {
-            if (direct) {
+            if (streamed) {
                 for (int64_t t = 0; t < n; ++t)
-                    y[t * w.rows + r] = dotDirect(w.cols, w.row(r), x + t * w.cols);
+                    y[t * w.rows + r] = dotRow(w.cols, w.row(r), x + t * w.cols);
                 continue;
             }
             dequantizeMatrixRow(w, r, row.data());

@@ -1,0 +1,275 @@
+// AVX2 + FMA float32-activation kernels for the common formats (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K). Each
+// block decodes into 8-float vectors of dequantized weights (levels widened to i32, converted, then
+// scaled), which the fused dot multiplies into x (4 accumulators) and the fast dequantizer stores.
+// The dequantizer scales with separate mul and add, as the references do, so it is bit-exact.
+#include "engine/cpu/dot_f32.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+
+#include "engine/quant/blocks.h"
+
+#include <cstring>
+#include <immintrin.h>
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#endif
+
+namespace enclave::x86 {
+namespace {
+
+#define ENCLAVE_INLINE [[gnu::always_inline]] inline
+
+ENCLAVE_INLINE float halfToFloat(uint16_t h) { return _cvtsh_ss(h); }
+ENCLAVE_INLINE __m128i load64(const void *p) { return _mm_loadl_epi64(static_cast<const __m128i *>(p)); }
+ENCLAVE_INLINE __m256i unsignedBytes8(const uint8_t *p) { return _mm256_cvtepu8_epi32(load64(p)); }
+ENCLAVE_INLINE __m256i signedBytes8(const int8_t *p) { return _mm256_cvtepi8_epi32(load64(p)); }
+ENCLAVE_INLINE __m256 toFloat(__m256i v) { return _mm256_cvtepi32_ps(v); }
+
+// scale * levels - offset, rounded once per operation like the references (kExact) or fused.
+template <bool kExact>
+ENCLAVE_INLINE __m256 affineSub(float scale, __m256 levels, float offset)
+{
+    if constexpr (kExact)
+        return _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(scale), levels), _mm256_set1_ps(offset));
+    return _mm256_fmsub_ps(_mm256_set1_ps(scale), levels, _mm256_set1_ps(offset));
+}
+
+// ---- Block decoders: Format::decode<kExact>(block, sink) calls sink(k, w) with the 8 weights of
+// elements 8k .. 8k + 7, in ascending k.
+
+struct FormatQ4_0 {
+    using Block = BlockQ4_0;
+    static constexpr int kElems = 32;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const __m256 d = _mm256_set1_ps(halfToFloat(b.d));
+        const __m256i low4 = _mm256_set1_epi32(0x0f), eight = _mm256_set1_epi32(8);
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; ++h) { // element j < 16: low nibble of qs[j], j + 16: high nibble
+            const __m256i q = unsignedBytes8(b.qs + 8 * h);
+            sink(h, _mm256_mul_ps(d, toFloat(_mm256_sub_epi32(_mm256_and_si256(q, low4), eight))));
+            sink(2 + h, _mm256_mul_ps(d, toFloat(_mm256_sub_epi32(_mm256_srli_epi32(q, 4), eight))));
+        }
+    }
+};
+
+struct FormatQ8_0 {
+    using Block = BlockQ8_0;
+    static constexpr int kElems = 32;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const __m256 d = _mm256_set1_ps(halfToFloat(b.d));
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k)
+            sink(k, _mm256_mul_ps(toFloat(signedBytes8(b.qs + 8 * k)), d));
+    }
+};
+
+// Q4_K / Q5_K: d * sc[g] and dmin * m[g] of the 8 groups (6-bit packing in quant_math.h).
+ENCLAVE_INLINE void scalesMinsK4(const uint8_t *packed, float d, float dmin, float *dl, float *ml)
+{
+    uint32_t p[3];
+    std::memcpy(p, packed, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    const uint32_t scalesHigh = (p[2] & m4) | (((p[0] >> 6) & m2) << 4);
+    const uint32_t minsHigh = ((p[2] >> 4) & m4) | (((p[1] >> 6) & m2) << 4);
+    const __m256 scales = toFloat(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[0] & m6), int(scalesHigh), 0, 0)));
+    const __m256 mins = toFloat(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[1] & m6), int(minsHigh), 0, 0)));
+    _mm256_storeu_ps(dl, _mm256_mul_ps(_mm256_set1_ps(d), scales));
+    _mm256_storeu_ps(ml, _mm256_mul_ps(_mm256_set1_ps(dmin), mins));
+}
+
+// Bit g of each lane moved to bit 4 (the 5th bit of a Q5_K level), other bits cleared.
+ENCLAVE_INLINE __m256i fifthBit(__m256i bits, int g)
+{
+    const __m256i moved = g < 4 ? _mm256_sllv_epi32(bits, _mm256_set1_epi32(4 - g)) : _mm256_srlv_epi32(bits, _mm256_set1_epi32(g - 4));
+    return _mm256_and_si256(moved, _mm256_set1_epi32(0x10));
+}
+
+// Group 2j holds the low nibbles of qs[32j ..], group 2j + 1 the high ones; Q5_K adds bit g of qh[l].
+template <bool kExact, bool kFifthBit, typename Block, typename Sink>
+ENCLAVE_INLINE void decodeQ45_K(const Block &b, const uint8_t *qh, Sink &sink)
+{
+    float dl[8], ml[8];
+    scalesMinsK4(b.scales, halfToFloat(b.d), halfToFloat(b.dmin), dl, ml);
+    const __m256i low4 = _mm256_set1_epi32(0x0f);
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+#pragma GCC unroll 4
+        for (int h = 0; h < 4; ++h) {
+            const __m256i q = unsignedBytes8(b.qs + 32 * j + 8 * h);
+            __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_srli_epi32(q, 4);
+            if constexpr (kFifthBit) {
+                const __m256i bits = unsignedBytes8(qh + 8 * h);
+                lo = _mm256_or_si256(lo, fifthBit(bits, 2 * j));
+                hi = _mm256_or_si256(hi, fifthBit(bits, 2 * j + 1));
+            }
+            sink(8 * j + h, affineSub<kExact>(dl[2 * j], toFloat(lo), ml[2 * j]));
+            sink(8 * j + 4 + h, affineSub<kExact>(dl[2 * j + 1], toFloat(hi), ml[2 * j + 1]));
+        }
+    }
+}
+
+struct FormatQ4_K {
+    using Block = BlockQ4_K;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink) { decodeQ45_K<kExact, false>(b, nullptr, sink); }
+};
+
+struct FormatQ5_K {
+    using Block = BlockQ5_K;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink) { decodeQ45_K<kExact, true>(b, b.qh, sink); }
+};
+
+// Q6_K: element e = 128 n + 32 j + l (vector 16 n + 4 j + l / 8, group e / 16); levels q - 32 scaled
+// by d * scales[group].
+struct FormatQ6_K {
+    using Block = BlockQ6_K;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        float dl[16];
+        const __m256 d = _mm256_set1_ps(halfToFloat(b.d));
+#pragma GCC unroll 2
+        for (int half = 0; half < 2; ++half)
+            _mm256_storeu_ps(dl + 8 * half, _mm256_mul_ps(d, toFloat(signedBytes8(b.scales + 8 * half))));
+        const __m256i low4 = _mm256_set1_epi32(0x0f), bits45 = _mm256_set1_epi32(0x30), bias = _mm256_set1_epi32(32);
+#pragma GCC unroll 2
+        for (int n = 0; n < 2; ++n) {
+#pragma GCC unroll 4
+            for (int h = 0; h < 4; ++h) {
+                const __m256i qh = unsignedBytes8(b.qh + 32 * n + 8 * h);
+                const __m256i ql[2] = {unsignedBytes8(b.ql + 64 * n + 8 * h), unsignedBytes8(b.ql + 64 * n + 32 + 8 * h)};
+                const __m256i top[4] = {_mm256_slli_epi32(qh, 4), _mm256_slli_epi32(qh, 2), qh, _mm256_srli_epi32(qh, 2)};
+#pragma GCC unroll 4
+                for (int j = 0; j < 4; ++j) {
+                    const __m256i nibble = j < 2 ? _mm256_and_si256(ql[j & 1], low4) : _mm256_srli_epi32(ql[j & 1], 4);
+                    const __m256i q = _mm256_or_si256(nibble, _mm256_and_si256(top[j], bits45));
+                    const int k = 16 * n + 4 * j + h;
+                    const float scale = dl[k / 2];
+                    if constexpr (kExact)
+                        sink(k, _mm256_mul_ps(_mm256_set1_ps(scale), toFloat(_mm256_sub_epi32(q, bias))));
+                    else
+                        sink(k, _mm256_fmadd_ps(_mm256_set1_ps(scale), toFloat(q), _mm256_set1_ps(-32.0f * scale)));
+                }
+            }
+        }
+    }
+};
+
+// ---- Row loops
+
+struct DotSink {
+    __m256 *acc;
+    const float *x;
+    ENCLAVE_INLINE void operator()(int k, __m256 w) const
+    {
+        __m256 &a = acc[k & 3];
+        a = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8 * k), a);
+    }
+};
+
+struct StoreSink {
+    float *dst;
+    ENCLAVE_INLINE void operator()(int k, __m256 w) const { _mm256_storeu_ps(dst + 8 * k, w); }
+};
+
+ENCLAVE_INLINE float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <typename Format>
+float dotRow(int64_t n, const void *weightRow, const float *x)
+{
+    const auto *w = static_cast<const typename Format::Block *>(weightRow);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / Format::kElems; ++i, x += Format::kElems) {
+        DotSink sink{acc, x};
+        Format::template decode<false>(w[i], sink);
+    }
+    return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+}
+
+template <typename Format>
+void dequantizeRow(const void *src, float *dst, int64_t n)
+{
+    const auto *blocks = static_cast<const typename Format::Block *>(src);
+    for (int64_t i = 0; i < n / Format::kElems; ++i, dst += Format::kElems) {
+        StoreSink sink{dst};
+        Format::template decode<true>(blocks[i], sink);
+    }
+}
+
+// Data only: the lookups run outside the target region.
+struct FormatKernels {
+    QuantType type;
+    DotF32Fn dot;
+    DequantizeRowFn dequantize;
+};
+
+template <typename Format>
+constexpr FormatKernels kernels(QuantType type)
+{
+    return {type, dotRow<Format>, dequantizeRow<Format>};
+}
+
+constexpr FormatKernels kFormatKernels[] = {
+    kernels<FormatQ4_K>(QuantType::Q4_K), kernels<FormatQ6_K>(QuantType::Q6_K), kernels<FormatQ8_0>(QuantType::Q8_0),
+    kernels<FormatQ5_K>(QuantType::Q5_K), kernels<FormatQ4_0>(QuantType::Q4_0),
+};
+
+#undef ENCLAVE_INLINE
+
+} // namespace
+} // namespace enclave::x86
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace enclave::x86 {
+
+DotF32Fn avx2DotF32(QuantType weightType)
+{
+    for (const FormatKernels &k : kFormatKernels) {
+        if (k.type == weightType)
+            return k.dot;
+    }
+    return nullptr;
+}
+
+DequantizeRowFn avx2DequantizeRow(QuantType type)
+{
+    for (const FormatKernels &k : kFormatKernels) {
+        if (k.type == type)
+            return k.dequantize;
+    }
+    return nullptr;
+}
+
+} // namespace enclave::x86
+
+#else
+
+namespace enclave::x86 {
+DotF32Fn avx2DotF32(QuantType) { return nullptr; }
+DequantizeRowFn avx2DequantizeRow(QuantType) { return nullptr; }
+} // namespace enclave::x86
+
+#endif
