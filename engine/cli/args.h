@@ -40,5 +40,6 @@ int runTemplate(const Args &args);
 int runGenerate(const Args &args);
 int runChat(const Args &args);
 int runBench(const Args &args);
+int runSynth(const Args &args);
 
 } // namespace enclave::cli

@@ -28,6 +28,9 @@ constexpr const char *kUsage =
     "              --overflow stop|drop-oldest (when the conversation outgrows the context)\n"
     "  bench --model PATH [--prompt 512] [--gen 128] [--threads N]\n"
     "                               prompt and generation tok/s against the memory bandwidth limit\n"
+    "  synth --preset NAME --out FILE.gguf [--quant Q4_K_M|Q8_0|Q6_K|Q4_0|BF16|F32] [--seed N]\n"
+    "                               a random model of a real shape (qwen3-30b-a3b, olmoe-1b-7b,\n"
+    "                               deepseek-v2-lite, tiny-*) for benchmarks\n"
     "PATH: a .gguf file (first shard of a split model), a .safetensors file next to its\n"
     "config.json, or a Hugging Face model folder (tokenize/detokenize also take a folder with\n"
     "tokenizer.json, or a tokenizer.json file).\n";
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
         {"run", runGenerate, {}},
         {"chat", runChat, {}},
         {"bench", runBench, {}},
+        {"synth", runSynth, {}},
     };
     for (const Command &c : commands) {
         if (first != c.name)
