@@ -69,6 +69,7 @@ public:
     int64_t cachedTokens() const { return int64_t(m_cached.size()); }
     // Forget the cache (next turn evaluates everything).
     void reset();
+    void setPrecision(MatmulPrecision precision) { m_state.setPrecision(precision); }
 
 private:
     std::vector<int32_t> fitPrompt(const GenerationRequest &request, const GenerationCallback &onEvent,

@@ -73,6 +73,16 @@ double Args::number(const std::string &name, double fallback) const
     return v;
 }
 
+MatmulPrecision precisionFrom(const Args &args)
+{
+    const std::string p = args.valueOr("precision", "exact");
+    if (p == "exact")
+        return MatmulPrecision::Exact;
+    if (p == "fast")
+        return MatmulPrecision::Fast;
+    throw std::runtime_error("--precision must be exact or fast, not '" + p + "'");
+}
+
 Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames)
 {
     Args args;

@@ -1,6 +1,8 @@
 // Command-line flags of enclave-cli: "--name value" pairs and bare "--switch" flags.
 #pragma once
 
+#include "engine/runtime/ops.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,6 +22,9 @@ struct Args {
     int64_t integer(const std::string &name, int64_t fallback) const;
     double number(const std::string &name, double fallback) const;
 };
+
+// --precision exact|fast (default exact); throws on anything else.
+MatmulPrecision precisionFrom(const Args &args);
 
 // Parses argv[first..]; names in switchNames take no value. Throws on a stray argument.
 Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames);

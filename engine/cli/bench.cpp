@@ -50,7 +50,9 @@ int runBench(const BenchOptions &o)
                 static_cast<long long>(c.nLayer), c.moe.nExpert ? ", MoE" : "");
     std::printf("load:       %.3f s (memory-mapped; %.0f MiB of %.0f MiB file resident after load)\n", loadSeconds,
                 residentMiB(), double(model->files().totalBytes()) / double(1 << 20));
-    std::printf("threads:    %d, CPU kernels: %s\n", pool.size(), cpuKernelLevel());
+    std::printf("threads:    %d, CPU kernels: %s, precision: %s\n", pool.size(), cpuKernelLevel(),
+                o.precision == MatmulPrecision::Exact ? "exact (float32 activations)"
+                                                      : "fast (8-bit activations when decoding)");
 
     const BandwidthResult bw = measureReadBandwidth(pool);
     std::printf("bandwidth:  %.1f GB/s memory read (%d threads, %.0f MiB buffer)\n", bw.readGBps, bw.threads,
@@ -61,6 +63,7 @@ int runBench(const BenchOptions &o)
     const double limit = bw.readGBps * 1e9 / double(traffic.perToken());
 
     InferenceState state(*model, o.promptTokens + o.genTokens, pool);
+    state.setPrecision(o.precision);
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int32_t> pick(0, int32_t(std::min<int64_t>(c.nVocab, 32000) - 1));
     std::vector<int32_t> prompt(size_t(o.promptTokens));

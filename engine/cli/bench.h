@@ -2,6 +2,8 @@
 // and the weight bytes one generated token reads.
 #pragma once
 
+#include "engine/runtime/ops.h"
+
 #include <string>
 
 namespace enclave {
@@ -11,6 +13,7 @@ struct BenchOptions {
     int64_t promptTokens = 512;
     int64_t genTokens = 128;
     int threads = 0; // 0: every CPU
+    MatmulPrecision precision = MatmulPrecision::Exact;
 };
 
 int runBench(const BenchOptions &options);

@@ -68,6 +68,7 @@ Loaded load(const Args &a)
     l.tokenizer = std::make_unique<Tokenizer>(loadTokenizerSpec(path));
     const int64_t ctx = a.positiveInt("ctx", std::min<int64_t>(l.model->config().nCtxTrain, 8192));
     l.session = std::make_unique<ChatSession>(*l.model, *l.tokenizer, ctx, defaultThreadPool());
+    l.session->setPrecision(precisionFrom(a));
     return l;
 }
 

@@ -26,6 +26,8 @@ constexpr const char *kUsage =
     "    sampling: --temp T --top-k K --top-p P --min-p P --repeat-penalty R --repeat-last-n N\n"
     "              --presence-penalty P --frequency-penalty P --seed S --stop TEXT\n"
     "              --overflow stop|drop-oldest (when the conversation outgrows the context)\n"
+    "  logits, bench, run and chat take --precision exact|fast: exact (default) computes in\n"
+    "  float32 like the reference; fast quantises decode activations to 8 bits (faster, ~1-3%)\n"
     "  bench --model PATH [--prompt 512] [--gen 128] [--threads N]\n"
     "                               prompt and generation tok/s against the memory bandwidth limit\n"
     "  synth --preset NAME --out FILE.gguf [--quant Q4_K_M|Q8_0|Q6_K|Q4_0|BF16|F32] [--seed N]\n"

@@ -28,6 +28,7 @@ int runLogits(const Args &args)
     const auto model = Model::load(args.value("model"));
     const int64_t vocab = model->config().nVocab;
     InferenceState state(*model, int64_t(tokens.size()), defaultThreadPool());
+    state.setPrecision(precisionFrom(args));
     std::vector<float> logits(tokens.size() * size_t(vocab));
     for (size_t at = 0; at < tokens.size(); at += size_t(step)) {
         const size_t count = std::min(size_t(step), tokens.size() - at);
@@ -46,6 +47,7 @@ int runBench(const Args &args)
     options.promptTokens = args.positiveInt("prompt", options.promptTokens);
     options.genTokens = args.positiveInt("gen", options.genTokens);
     options.threads = int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0)));
+    options.precision = precisionFrom(args);
     return enclave::runBench(options);
 }
 

@@ -47,9 +47,9 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     const ModelConfig &c = ctx.config;
     const int64_t n = ctx.n, qW = c.nHead * c.headDim, kW = c.nHeadKv * c.headDim, vW = c.nHeadKv * c.headDimV;
     std::vector<float> q(size_t(n * qW)), k(size_t(n * kW)), v(size_t(n * vW));
-    matmul(l.wq, x, n, q.data(), ctx.pool);
-    matmul(l.wk, x, n, k.data(), ctx.pool);
-    matmul(l.wv, x, n, v.data(), ctx.pool);
+    matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
+    matmul(l.wk, x, n, k.data(), ctx.pool, ctx.precision);
+    matmul(l.wv, x, n, v.data(), ctx.pool, ctx.precision);
     addBias(q.data(), l.bq, n);
     addBias(k.data(), l.bk, n);
     addBias(v.data(), l.bv, n);
@@ -92,7 +92,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
             }
         }
     });
-    matmul(l.wo, heads.data(), n, out, ctx.pool);
+    matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
 }
 
 void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *x, float *out)
@@ -104,13 +104,13 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
     std::vector<float> q(size_t(n * qW)), kvA(size_t(n * kvW));
     if (m.qLoraRank > 0) {
         std::vector<float> qa(size_t(n * m.qLoraRank));
-        matmul(l.wqA, x, n, qa.data(), ctx.pool);
+        matmul(l.wqA, x, n, qa.data(), ctx.pool, ctx.precision);
         rmsNormRows(qa.data(), l.qANorm.data(), n, m.qLoraRank, m.qLoraRank, c.normEps);
-        matmul(l.wqB, qa.data(), n, q.data(), ctx.pool);
+        matmul(l.wqB, qa.data(), n, q.data(), ctx.pool, ctx.precision);
     } else {
-        matmul(l.wq, x, n, q.data(), ctx.pool);
+        matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
     }
-    matmul(l.wkvA, x, n, kvA.data(), ctx.pool);
+    matmul(l.wkvA, x, n, kvA.data(), ctx.pool, ctx.precision);
     std::vector<float> cos, sin;
     for (int64_t t = 0; t < n; ++t) {
         float *kv = kvA.data() + t * kvW;
@@ -154,7 +154,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
             matvec(l.wvB[size_t(h)], latentOut.data(), heads.data() + (t * c.nHead + h) * m.vHeadDim, row);
         }
     });
-    matmul(l.wo, heads.data(), n, out, ctx.pool);
+    matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
 }
 
 } // namespace enclave

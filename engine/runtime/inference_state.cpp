@@ -47,7 +47,7 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
 void InferenceState::runLayers(float *residual, int64_t n)
 {
     const ModelConfig &c = m_model.config();
-    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n};
+    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision};
     std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
     for (int64_t i = 0; i < c.nLayer; ++i) {
         const LayerWeights &l = m_model.weights().layers[size_t(i)];
@@ -87,7 +87,7 @@ void InferenceState::projectLogits(const float *residual, int64_t n, float *allL
     if (lastLogits) {
         std::vector<float> normed(size_t(c.nEmbd));
         rmsNorm(residual + (n - 1) * c.nEmbd, w.outputNorm.data(), normed.data(), c.nEmbd, c.normEps);
-        matmul(w.output, normed.data(), 1, lastLogits, m_pool);
+        matmul(w.output, normed.data(), 1, lastLogits, m_pool, m_precision);
     }
 }
 

@@ -23,6 +23,8 @@ public:
     const Model &model() const { return m_model; }
     // Forget every position from n on (n ≤ position()); cached prefix reuse keeps the rest.
     void truncate(int64_t n);
+    void setPrecision(MatmulPrecision precision) { m_precision = precision; }
+    MatmulPrecision precision() const { return m_precision; }
 
     // Evaluates tokens at positions position()...; writes logits [tokens.size(), nVocab] of
     // every token to allLogits and/or of the last one to lastLogits (either may be null).
@@ -38,6 +40,7 @@ private:
     RopeTables m_rope;
     KvCache m_cache;
     int64_t m_position = 0;
+    MatmulPrecision m_precision = MatmulPrecision::Exact;
 };
 
 } // namespace enclave

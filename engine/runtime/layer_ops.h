@@ -18,6 +18,7 @@ struct ChunkContext {
     ThreadPool &pool;
     int64_t firstPos; // position of the chunk's first token
     int64_t n;        // tokens in the chunk
+    MatmulPrecision precision = MatmulPrecision::Exact;
 };
 
 // x: normed input [n, nEmbd] → out [n, nEmbd]; appends the chunk's keys/values to the cache.

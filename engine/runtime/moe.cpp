@@ -16,10 +16,10 @@ void swigluFfn(const ChunkContext &ctx, const Expert &e, const float *x, int64_t
 {
     const int64_t ff = e.gate.rows;
     std::vector<float> gate(size_t(n * ff)), up(size_t(n * ff));
-    matmul(e.gate, x, n, gate.data(), ctx.pool);
-    matmul(e.up, x, n, up.data(), ctx.pool);
+    matmul(e.gate, x, n, gate.data(), ctx.pool, ctx.precision);
+    matmul(e.up, x, n, up.data(), ctx.pool, ctx.precision);
     swiglu(gate.data(), up.data(), gate.data(), n * ff);
-    matmul(e.down, gate.data(), n, out, ctx.pool);
+    matmul(e.down, gate.data(), n, out, ctx.pool, ctx.precision);
 }
 
 // Indices of the k largest values (ties: lower index first).
@@ -93,7 +93,7 @@ void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float 
     const MoeConfig &m = c.moe;
     const int64_t n = ctx.n, d = c.nEmbd;
     std::vector<float> logits(size_t(n * m.nExpert));
-    matmul(l.router, x, n, logits.data(), ctx.pool);
+    matmul(l.router, x, n, logits.data(), ctx.pool, ctx.precision);
 
     // Tokens per expert, with their routing weights.
     std::vector<std::vector<std::pair<int64_t, float>>> assigned(size_t(m.nExpert));

@@ -36,10 +36,39 @@ bool isDirectFloat(const Matrix &w)
     return !w.blockScales && (w.type == QuantType::F32 || w.type == QuantType::F16 || w.type == QuantType::BF16);
 }
 
+bool quantizedDotApplies(const Matrix &w, int64_t n, MatmulPrecision precision)
+{
+    if (precision != MatmulPrecision::Fast || n > kFusedDotMaxTokens || w.blockScales || isDirectFloat(w))
+        return false;
+    const QuantType dotType = quantTraits(w.type).dotType;
+    return dotType != QuantType::F32 && w.cols % quantBlockElems(dotType) == 0;
+}
+
+void matmulQuantizedDot(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool)
+{
+    const QuantType dotType = quantTraits(w.type).dotType;
+    const int64_t actBytes = quantRowBytes(dotType, w.cols);
+    std::vector<uint8_t> activations(size_t(n * actBytes));
+    const QuantizeRowFn quantize = cpuQuantizeActivations(dotType);
+    for (int64_t t = 0; t < n; ++t)
+        quantize(x + t * w.cols, activations.data() + t * actBytes, w.cols);
+    const VecDotFn dot = cpuVecDot(w.type);
+    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(w.cols * n, 1));
+    pool.parallelFor(w.rows, [&](int64_t begin, int64_t end, int) {
+        for (int64_t r = begin; r < end; ++r)
+            for (int64_t t = 0; t < n; ++t)
+                y[t * w.rows + r] = dot(w.cols, w.row(r), activations.data() + t * actBytes);
+    }, grain);
+}
+
 } // namespace
 
-void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool)
+void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool, MatmulPrecision precision)
 {
+    if (quantizedDotApplies(w, n, precision)) {
+        matmulQuantizedDot(w, x, n, y, pool);
+        return;
+    }
     const bool streamed = isDirectFloat(w) || (!w.blockScales && n <= kFusedDotMaxTokens);
     const DotF32Fn dotRow = streamed ? cpuDotF32(w.type) : nullptr;
     const VecDotFn dotF32 = cpuVecDot(QuantType::F32);

@@ -13,8 +13,15 @@ namespace enclave {
 
 class ThreadPool;
 
+// Exact: float32 activations, exactly dequantised weights (matches the references to ~1e-6).
+// Fast: decode steps quantise activations to the weight format's 8-bit dot type and use
+// integer dot products — about twice the speed on CPUs with VNNI, at an error comparable to
+// other engines' (~1-3% relative on logits of quantised models). Prompt chunks stay exact.
+enum class MatmulPrecision { Exact, Fast };
+
 // y[t, r] = Σ_c w[r, c] · x[t, c] for t < n.  x: [n, w.cols], y: [n, w.rows].
-void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool);
+void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool,
+            MatmulPrecision precision = MatmulPrecision::Exact);
 // Row r of w as float32 (FP8 block scales applied).
 void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out);
 // y[c] += Σ_r x[r] · w[r, c]: w transposed times x (rows of w weighted by x).
