@@ -30,7 +30,7 @@ struct Options {
     bool verbose = false;
 };
 
-Options parseOptions(QGuiApplication &app)
+Options parseOptions(QCoreApplication &app)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -80,14 +80,36 @@ void scheduleScreenshot(QQmlApplicationEngine &engine, const QString &path)
     });
 }
 
+// --help and --version print and exit without needing a display.
+bool onlyPrintsInformation(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v")
+            return true;
+    }
+    return false;
+}
+
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("enclave"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(engineVersion().data()));
+}
+
 } // namespace
 
 int runApplication(int argc, char **argv)
 {
+    if (onlyPrintsInformation(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        parseOptions(app); // prints and exits
+        return 0;
+    }
     QGuiApplication app(argc, argv);
-    QGuiApplication::setApplicationName(QStringLiteral("enclave"));
+    setApplicationNames();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Enclave"));
-    QGuiApplication::setApplicationVersion(QString::fromLatin1(engineVersion().data()));
     QGuiApplication::setDesktopFileName(QStringLiteral("io.enclave.Enclave"));
     QGuiApplication::setWindowIcon(QIcon(QStringLiteral(":/enclave/icons/enclave.svg")));
     const Options options = parseOptions(app);

@@ -20,8 +20,14 @@ INSERT INTO conversations (title, created_at, updated_at, pinned) VALUES
   ('Sourdough starter schedule', $now - 100000, $now - 100000, 0);
 INSERT INTO messages (conversation_id, parent_id, role, content, created_at) VALUES
   (2, NULL, 'user', 'How does a Mixture-of-Experts model decide which experts run for a token?', $now - 300000),
-  (2, 1, 'assistant', 'A small router layer scores every expert for the current token. The top k experts (for example 8 of 128) run, and their outputs are mixed with the router weights. Most experts stay idle for any one token, which is why only a fraction of the parameters is read per token.', $now - 299000),
+  (2, 1, 'assistant', 'A small **router** layer scores every expert for the current token:
+
+1. the top *k* experts (for example 8 of 128) run,
+2. their outputs are mixed with the router weights.
+
+Most experts stay idle for any one token, which is why only a fraction of the parameters is read per token.', $now - 299000),
   (2, 2, 'user', 'So the experts that are used most could live on the GPU?', $now - 298000);
+UPDATE messages SET stats = '{"generated_tokens": 58, "generation_tokens_per_second": 24.8, "time_to_first_token_ms": 310, "prompt_tokens_per_second": 212, "device": "CPU"}' WHERE role = 'assistant';
 SQL
 
 shoot() { # theme width height

@@ -95,7 +95,7 @@ Rectangle {
                 width: ListView.view.width - ListView.view.leftMargin - ListView.view.rightMargin
                 role: model.role
                 content: model.content
-                reasoning: model.reasoning
+                reasoning: model.reasoning !== undefined ? model.reasoning : ""
                 status: model.status
                 branchIndex: model.branchIndex !== undefined ? model.branchIndex : 1
                 branchCount: model.branchCount !== undefined ? model.branchCount : 1

@@ -5,7 +5,7 @@ import QtQuick.Controls.Basic
 ToolButton {
     id: root
     property string tip: ""
-    implicitWidth: 32
+    implicitWidth: Math.max(32, contentItem.implicitWidth + 12)
     implicitHeight: 32
     font.pixelSize: 16
     ToolTip.visible: hovered && tip.length > 0

@@ -170,8 +170,9 @@ Item {
         }
         IconButton {
             objectName: "copyButton"
-            text: "⧉"
-            tip: qsTr("Copy")
+            text: qsTr("Copy")
+            font.pixelSize: Theme.smallFontSize
+            tip: qsTr("Copy the text")
             onClicked: root.copyRequested(root.content)
         }
         IconButton {
