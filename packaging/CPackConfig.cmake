@@ -19,6 +19,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "qml6-module-qtquick, qml6-module-qtquick-controls, qml6-module-qtquick-layouts, qml6-module-qtquick-window, \
 qml6-module-qtquick-templates, qml6-module-qtquick-dialogs, qml6-module-qtqml-workerscript, \
-qml6-module-qtqml-models, qml6-module-qt-labs-platform, qt6-qpa-plugins, libqt6svg6")
+qml6-module-qtqml-models, qml6-module-qt-labs-platform, qml6-module-qt-labs-folderlistmodel, qt6-qpa-plugins, libqt6svg6")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mesa-vulkan-drivers")
 include(CPack)

@@ -11,7 +11,7 @@ packages=(
   qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtquick-dialogs
   qml6-module-qtqml-workerscript qml6-module-qtqml-models qml6-module-qtcore
-  qml6-module-qttest qml6-module-qt-labs-platform
+  qml6-module-qttest qml6-module-qt-labs-platform qml6-module-qt-labs-folderlistmodel
   # storage, logging, engine helpers
   libxkbcommon-dev
   libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev

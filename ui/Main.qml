@@ -28,6 +28,7 @@ ApplicationWindow {
 
     FileDialog {
         id: importDialog
+        objectName: "importDialog"
         title: qsTr("Import a model")
         nameFilters: [qsTr("Model files (*.gguf *.safetensors)"), qsTr("GGUF (*.gguf)"),
                       qsTr("safetensors (*.safetensors)"), qsTr("All files (*)")]
@@ -35,6 +36,7 @@ ApplicationWindow {
     }
     FolderDialog {
         id: folderDialog
+        objectName: "folderDialog"
         title: qsTr("Import a Hugging Face model folder")
         onAccepted: App.library.importModel(selectedFolder)
     }

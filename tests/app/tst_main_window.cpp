@@ -89,6 +89,21 @@ private slots:
         }
     }
 
+    void importDialogsOpen()
+    {
+        QTemporaryDir dir;
+        RunningApp app(dir.path());
+        QVERIFY(app.window());
+        for (const char *name : {"importDialog", "folderDialog"}) {
+            QObject *dialog = app.find(name);
+            QVERIFY2(dialog, name);
+            QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
+            QTRY_VERIFY(dialog->property("visible").toBool());
+            QVERIFY(QMetaObject::invokeMethod(dialog, "close"));
+            QTRY_VERIFY(!dialog->property("visible").toBool());
+        }
+    }
+
     void badModelFileShowsError()
     {
         QTemporaryDir dir;
