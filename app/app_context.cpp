@@ -82,6 +82,7 @@ void AppContext::connectStorage()
     connect(&m_chat, &ChatController::createConversationRequested, s, &StorageWorker::createConversation, q);
     connect(&m_chat, &ChatController::loadMessagesRequested, s, &StorageWorker::loadMessages, q);
     connect(&m_chat, &ChatController::selectBranchRequested, s, &StorageWorker::selectBranch, q);
+    connect(&m_chat, &ChatController::optionsSaveRequested, s, &StorageWorker::setConversationOptions, q);
     connect(&m_chat, &ChatController::addMessageRequested, s, &StorageWorker::addMessage, q);
     connect(&m_chat, &ChatController::updateMessageRequested, s, &StorageWorker::updateMessage, q);
     connect(&m_library, &ModelLibrary::addModelRequested, s, &StorageWorker::addModel, q);
@@ -99,6 +100,7 @@ void AppContext::connectStorage()
     connect(s, &StorageWorker::conversationsLoaded, &m_chat, &ChatController::onConversationsLoaded, q);
     connect(s, &StorageWorker::searchFinished, &m_conversations, &ConversationListModel::setSearchResults, q);
     connect(s, &StorageWorker::conversationCreated, &m_chat, &ChatController::onConversationCreated, q);
+    connect(s, &StorageWorker::conversationLoaded, &m_chat, &ChatController::onConversationLoaded, q);
     connect(s, &StorageWorker::messagesLoaded, &m_chat, &ChatController::onMessagesLoaded, q);
     connect(s, &StorageWorker::messageAdded, &m_chat, &ChatController::onMessageAdded, q);
     connect(s, &StorageWorker::modelsLoaded, &m_library, &ModelLibrary::setModels, q);

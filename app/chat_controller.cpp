@@ -27,6 +27,11 @@ void ChatController::openConversation(qint64 id, const QString &title, qint64 me
     const bool changed = id != m_conversationId;
     m_conversationId = id;
     m_title = title;
+    if (changed) {
+        m_systemPrompt.clear();
+        m_settings = {};
+        emit optionsChanged();
+    }
     m_highlight = messageId;
     emit highlightChanged();
     if (changed)
@@ -167,13 +172,16 @@ void ChatController::startGeneration(const storage::Message &placeholder)
     m_reasoning.clear();
     m_sinceSave.start();
     QJsonArray messages;
+    if (!m_systemPrompt.isEmpty())
+        messages.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
+                                    {QStringLiteral("content"), m_systemPrompt}});
     for (const storage::Message &m : m_messages.messages()) {
         if (m.id == placeholder.id)
             break;
         messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
     }
     emit generatingChanged();
-    emit generateRequested(placeholder.id, messages, QJsonObject{});
+    emit generateRequested(placeholder.id, messages, QJsonObject::fromVariantMap(settings()));
 }
 
 void ChatController::stop()
@@ -231,11 +239,48 @@ void ChatController::onGenerationFinished(qint64 requestId, const QString &reaso
 void ChatController::onConversationsLoaded(const QList<storage::Conversation> &conversations)
 {
     for (const auto &c : conversations) {
-        if (c.id == m_conversationId && c.title != m_title) {
+        if (c.id != m_conversationId)
+            continue;
+        if (c.title != m_title) {
             m_title = c.title;
             emit conversationChanged();
         }
+        if (c.systemPrompt != m_systemPrompt || c.settings != m_settings) {
+            m_systemPrompt = c.systemPrompt;
+            m_settings = c.settings;
+            emit optionsChanged();
+        }
     }
+}
+
+void ChatController::onConversationLoaded(const storage::Conversation &conversation)
+{
+    onConversationsLoaded({conversation});
+}
+
+QJsonObject ChatController::defaultSettings()
+{
+    return {{QStringLiteral("temperature"), 0.7}, {QStringLiteral("top_k"), 40},     {QStringLiteral("top_p"), 0.95},
+            {QStringLiteral("min_p"), 0.05},      {QStringLiteral("repeat_penalty"), 1.0}, {QStringLiteral("seed"), 0},
+            {QStringLiteral("max_tokens"), 1024}};
+}
+
+QVariantMap ChatController::settings() const
+{
+    QJsonObject merged = defaultSettings();
+    for (auto it = m_settings.begin(); it != m_settings.end(); ++it)
+        merged.insert(it.key(), it.value());
+    return merged.toVariantMap();
+}
+
+void ChatController::saveOptions(const QString &systemPrompt, const QVariantMap &settings)
+{
+    if (!m_conversationId)
+        return;
+    m_systemPrompt = systemPrompt.trimmed();
+    m_settings = QJsonObject::fromVariantMap(settings);
+    emit optionsChanged();
+    emit optionsSaveRequested(m_conversationId, m_systemPrompt, m_settings);
 }
 
 void ChatController::onConversationRemoved(qint64 id)

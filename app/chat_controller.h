@@ -24,6 +24,8 @@ class ChatController : public QObject {
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString lastNotice READ lastNotice NOTIFY lastNoticeChanged)
+    Q_PROPERTY(QString systemPrompt READ systemPrompt NOTIFY optionsChanged)
+    Q_PROPERTY(QVariantMap settings READ settings NOTIFY optionsChanged)
 
 public:
     explicit ChatController(QObject *parent = nullptr);
@@ -35,6 +37,11 @@ public:
     bool busy() const { return m_pendingSend > 0; }
     bool generating() const { return m_generatingId != 0 || m_awaitingAssistant; }
     QString lastNotice() const { return m_lastNotice; }
+    QString systemPrompt() const { return m_systemPrompt; }
+    // The open conversation's generation settings over the defaults (temperature, top_k,
+    // top_p, min_p, repeat_penalty, seed, max_tokens).
+    QVariantMap settings() const;
+    static QJsonObject defaultSettings();
     // Whether a model is ready: sending then also asks it for an answer.
     void setModelReady(bool ready) { m_modelReady = ready; }
 
@@ -54,6 +61,8 @@ public:
     Q_INVOKABLE void copyToClipboard(const QString &text);
     // The text of the last answer shown (Ctrl+Shift+C).
     Q_INVOKABLE QString lastAnswer() const;
+    // Stores the open conversation's system prompt and generation settings.
+    Q_INVOKABLE void saveOptions(const QString &systemPrompt, const QVariantMap &settings);
 
     static QString titleFromMessage(const QString &text);
 
@@ -63,6 +72,7 @@ public slots:
                           const QList<enclave::storage::Message> &all);
     void onMessageAdded(const enclave::storage::Message &message);
     void onConversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
+    void onConversationLoaded(const enclave::storage::Conversation &conversation);
     void onConversationRemoved(qint64 id);
     void onTextDelta(qint64 requestId, const QString &text);
     void onReasoningDelta(qint64 requestId, const QString &text);
@@ -84,6 +94,8 @@ signals:
     void generateRequested(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);
     void stopRequested(qint64 requestId);
     void generatingChanged();
+    void optionsChanged();
+    void optionsSaveRequested(qint64 conversationId, const QString &systemPrompt, const QJsonObject &settings);
     void lastNoticeChanged();
 
 private:
@@ -106,6 +118,8 @@ private:
     QString m_answer, m_reasoning;
     QElapsedTimer m_sinceSave;
     QString m_lastNotice;
+    QString m_systemPrompt;
+    QJsonObject m_settings; // only what the user changed
 };
 
 } // namespace enclave::app

@@ -92,6 +92,15 @@ void StorageWorker::deleteConversation(qint64 id)
     });
 }
 
+void StorageWorker::setConversationOptions(qint64 id, const QString &systemPrompt, const QJsonObject &settings)
+{
+    guarded("setConversationOptions", [&](storage::ConversationStore &s) {
+        s.setSystemPrompt(id, systemPrompt);
+        s.setConversationSettings(id, settings);
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
 void StorageWorker::restoreConversation(qint64 id)
 {
     guarded("restoreConversation", [&](storage::ConversationStore &s) {
@@ -103,6 +112,8 @@ void StorageWorker::restoreConversation(qint64 id)
 void StorageWorker::loadMessages(qint64 conversationId)
 {
     guarded("loadMessages", [&](storage::ConversationStore &s) {
+        if (const auto c = s.conversation(conversationId))
+            emit conversationLoaded(*c);
         emit messagesLoaded(conversationId, s.activeBranch(conversationId), s.messages(conversationId));
     });
 }

@@ -26,6 +26,7 @@ public slots:
     void renameConversation(qint64 id, const QString &title);
     void setPinned(qint64 id, bool pinned);
     void deleteConversation(qint64 id);
+    void setConversationOptions(qint64 id, const QString &systemPrompt, const QJsonObject &settings);
     void restoreConversation(qint64 id);
     void loadMessages(qint64 conversationId);
     void selectBranch(qint64 conversationId, qint64 messageId);
@@ -44,6 +45,7 @@ signals:
     void failed(const QString &message);
     void conversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void conversationCreated(const enclave::storage::Conversation &conversation, const QString &firstMessage);
+    void conversationLoaded(const enclave::storage::Conversation &conversation);
     // branch: root → selected leaf; all: every message of the conversation (all branches).
     void messagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &branch,
                         const QList<enclave::storage::Message> &all);

@@ -24,6 +24,8 @@ Rectangle {
     signal regenerateRequested(var messageId)
     signal copyRequested(string text)
     signal branchRequested(var messageId, int delta)
+    signal settingsRequested()
+    property bool hasConversation: false
     signal importRequested()
     signal importErrorDismissed()
 
@@ -43,11 +45,22 @@ Rectangle {
             Layout.fillWidth: true
             implicitHeight: 52
             color: Theme.window
+            IconButton {
+                id: settingsButton
+                objectName: "settingsButton"
+                anchors.verticalCenter: parent.verticalCenter
+                anchors.right: parent.right
+                anchors.rightMargin: 12
+                visible: root.hasConversation
+                text: "⚙"
+                tip: qsTr("System prompt and generation settings")
+                onClicked: root.settingsRequested()
+            }
             Label {
                 objectName: "modelChip"
                 anchors.verticalCenter: parent.verticalCenter
-                anchors.right: parent.right
-                anchors.rightMargin: 20
+                anchors.right: settingsButton.left
+                anchors.rightMargin: 8
                 visible: root.modelLoaded
                 text: "● " + root.modelName
                 color: Theme.textMuted

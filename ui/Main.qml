@@ -108,11 +108,18 @@ ApplicationWindow {
             onRegenerateRequested: (id) => App.chat.regenerate(id)
             onCopyRequested: (text) => App.chat.copyToClipboard(text)
             onBranchRequested: (id, delta) => App.chat.switchBranch(id, delta)
+            hasConversation: App.chat.conversationId !== 0
+            onSettingsRequested: settingsDialog.openWith(App.chat.systemPrompt, App.chat.settings)
             onImportRequested: importMenu.popup()
             onImportErrorDismissed: App.library.clearImportError()
         }
     }
 
+    ConversationSettingsDialog {
+        id: settingsDialog
+        objectName: "settingsDialog"
+        onSaved: (prompt, settings) => App.chat.saveOptions(prompt, settings)
+    }
     RenameDialog {
         id: renameDialog
         onRenamed: (id, title) => App.conversations.rename(id, title)

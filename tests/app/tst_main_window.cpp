@@ -158,6 +158,19 @@ private slots:
             QCOMPARE(answer.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
             conversation = chat->conversationId();
 
+            // Conversation settings reach the engine: a five-token limit bounds the next answer.
+            QVariantMap options = chat->settings();
+            QCOMPARE(options.value(QStringLiteral("max_tokens")).toInt(), 1024);
+            options.insert(QStringLiteral("max_tokens"), 5);
+            options.insert(QStringLiteral("temperature"), 0.0);
+            chat->saveOptions(QStringLiteral("Answer in one word."), options);
+            chat->regenerate(chat->messages()->index(1).data(enclave::app::MessageModel::IdRole).toLongLong());
+            waitForAnswer();
+            const QVariantMap limited = chat->messages()->index(1).data(enclave::app::MessageModel::StatsRole).toMap();
+            QVERIFY(limited.value(QStringLiteral("generated_tokens")).toInt() <= 5);
+            options.insert(QStringLiteral("max_tokens"), 1024);
+            chat->saveOptions(QStringLiteral("Answer in one word."), options);
+
             // Stop the second answer as soon as it streams.
             QSignalSpy deltas(chat->messages(), &QAbstractItemModel::dataChanged);
             QVERIFY(chat->sendMessage(QStringLiteral("Tell me more")));
@@ -197,6 +210,8 @@ private slots:
             const QModelIndex last = app.context.chat()->messages()->index(3);
             QCOMPARE(last.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
             QCOMPARE(last.data(enclave::app::MessageModel::BranchCountRole).toInt(), 2);
+            QTRY_COMPARE(app.context.chat()->systemPrompt(), QStringLiteral("Answer in one word."));
+            QCOMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.0);
         }
     }
 
