@@ -123,11 +123,14 @@ void AppContext::connectEngine()
     connect(e, &EngineWorker::reasoningDelta, &m_chat, &ChatController::onReasoningDelta, q);
     connect(e, &EngineWorker::notice, &m_chat, &ChatController::onNotice, q);
     connect(e, &EngineWorker::finished, &m_chat, &ChatController::onGenerationFinished, q);
+    connect(&m_chat, &ChatController::measureContextRequested, e, &EngineWorker::measureContext, q);
+    connect(e, &EngineWorker::contextMeasured, &m_chat, &ChatController::onContextMeasured, q);
     connect(e, &EngineWorker::modelLoaded, this, [this](qint64 id, const QJsonObject &) {
         m_loadingModelId = 0;
         m_loadedModelId = id;
         m_modelError.clear();
         m_chat.setModelReady(true);
+        m_chat.measureContext();
         if (const auto *m = m_library.record(id))
             m_modelName = ModelLibrary::displayName(m->path);
         QMetaObject::invokeMethod(m_storage, "touchModel", Qt::QueuedConnection, Q_ARG(qint64, id));

@@ -30,7 +30,9 @@ void ChatController::openConversation(qint64 id, const QString &title, qint64 me
     if (changed) {
         m_systemPrompt.clear();
         m_settings = {};
+        m_contextTokens = 0;
         emit optionsChanged();
+        emit contextChanged();
     }
     m_highlight = messageId;
     emit highlightChanged();
@@ -72,6 +74,7 @@ void ChatController::onMessagesLoaded(qint64 conversationId, const QList<storage
     m_tree = all;
     m_messages.reset(branch);
     refreshBranchInfo();
+    measureContext();
 }
 
 QList<qint64> ChatController::siblingsOf(const storage::Message &m) const
@@ -171,17 +174,38 @@ void ChatController::startGeneration(const storage::Message &placeholder)
     m_answer.clear();
     m_reasoning.clear();
     m_sinceSave.start();
+    emit generatingChanged();
+    emit generateRequested(placeholder.id, engineMessages(placeholder.id), QJsonObject::fromVariantMap(settings()));
+}
+
+// The system prompt and the shown messages before `upTo` (0: all), as the engine wants them.
+QJsonArray ChatController::engineMessages(qint64 upTo) const
+{
     QJsonArray messages;
     if (!m_systemPrompt.isEmpty())
         messages.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
                                     {QStringLiteral("content"), m_systemPrompt}});
     for (const storage::Message &m : m_messages.messages()) {
-        if (m.id == placeholder.id)
+        if (m.id == upTo)
             break;
         messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
     }
-    emit generatingChanged();
-    emit generateRequested(placeholder.id, messages, QJsonObject::fromVariantMap(settings()));
+    return messages;
+}
+
+void ChatController::measureContext()
+{
+    if (m_modelReady && m_conversationId)
+        emit measureContextRequested(m_conversationId, engineMessages(0));
+}
+
+void ChatController::onContextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity)
+{
+    if (conversationId != m_conversationId)
+        return;
+    m_contextTokens = tokens;
+    m_contextCapacity = capacity;
+    emit contextChanged();
 }
 
 void ChatController::stop()
@@ -234,6 +258,7 @@ void ChatController::onGenerationFinished(qint64 requestId, const QString &reaso
     saveAnswer(storage::messageStatusName(status), withReason);
     m_generatingId = 0;
     emit generatingChanged();
+    measureContext();
 }
 
 void ChatController::onConversationsLoaded(const QList<storage::Conversation> &conversations)
@@ -281,6 +306,7 @@ void ChatController::saveOptions(const QString &systemPrompt, const QVariantMap 
     m_settings = QJsonObject::fromVariantMap(settings);
     emit optionsChanged();
     emit optionsSaveRequested(m_conversationId, m_systemPrompt, m_settings);
+    measureContext();
 }
 
 void ChatController::onConversationRemoved(qint64 id)

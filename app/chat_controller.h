@@ -26,6 +26,8 @@ class ChatController : public QObject {
     Q_PROPERTY(QString lastNotice READ lastNotice NOTIFY lastNoticeChanged)
     Q_PROPERTY(QString systemPrompt READ systemPrompt NOTIFY optionsChanged)
     Q_PROPERTY(QVariantMap settings READ settings NOTIFY optionsChanged)
+    Q_PROPERTY(qint64 contextTokens READ contextTokens NOTIFY contextChanged)
+    Q_PROPERTY(qint64 contextCapacity READ contextCapacity NOTIFY contextChanged)
 
 public:
     explicit ChatController(QObject *parent = nullptr);
@@ -38,6 +40,8 @@ public:
     bool generating() const { return m_generatingId != 0 || m_awaitingAssistant; }
     QString lastNotice() const { return m_lastNotice; }
     QString systemPrompt() const { return m_systemPrompt; }
+    qint64 contextTokens() const { return m_contextTokens; }
+    qint64 contextCapacity() const { return m_contextCapacity; }
     // The open conversation's generation settings over the defaults (temperature, top_k,
     // top_p, min_p, repeat_penalty, seed, max_tokens).
     QVariantMap settings() const;
@@ -78,6 +82,9 @@ public slots:
     void onReasoningDelta(qint64 requestId, const QString &text);
     void onNotice(qint64 requestId, const QString &text);
     void onGenerationFinished(qint64 requestId, const QString &reason, const QJsonObject &stats);
+    void onContextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity);
+    // Asks the engine how full the context is for what is shown now.
+    void measureContext();
 
 signals:
     void conversationChanged();
@@ -95,6 +102,8 @@ signals:
     void stopRequested(qint64 requestId);
     void generatingChanged();
     void optionsChanged();
+    void contextChanged();
+    void measureContextRequested(qint64 conversationId, const QJsonArray &messages);
     void optionsSaveRequested(qint64 conversationId, const QString &systemPrompt, const QJsonObject &settings);
     void lastNoticeChanged();
 
@@ -105,6 +114,7 @@ private:
     void refreshBranchInfo();
     QList<qint64> siblingsOf(const storage::Message &m) const;
     void saveAnswer(const QString &status, const QJsonObject &stats = {});
+    QJsonArray engineMessages(qint64 upTo) const;
 
     MessageModel m_messages;
     QList<storage::Message> m_tree; // every message of the open conversation
@@ -120,6 +130,8 @@ private:
     QString m_lastNotice;
     QString m_systemPrompt;
     QJsonObject m_settings; // only what the user changed
+    qint64 m_contextTokens = 0;
+    qint64 m_contextCapacity = 0;
 };
 
 } // namespace enclave::app

@@ -87,6 +87,32 @@ void EngineWorker::unloadModel()
         emit modelUnloaded();
 }
 
+namespace {
+
+std::vector<ChatMessage> chatMessages(const QJsonArray &messages)
+{
+    std::vector<ChatMessage> out;
+    for (const QJsonValue &m : messages) {
+        const QJsonObject o = m.toObject();
+        out.push_back({o.value(QStringLiteral("role")).toString().toStdString(),
+                       o.value(QStringLiteral("content")).toString().toStdString(), {}, {}});
+    }
+    return out;
+}
+
+} // namespace
+
+void EngineWorker::measureContext(qint64 conversationId, const QJsonArray &messages)
+{
+    if (!m_session)
+        return;
+    try {
+        emit contextMeasured(conversationId, m_session->countTokens(chatMessages(messages)), m_session->contextLength());
+    } catch (const std::exception &e) {
+        moduleLogger("engine")->warn("EngineWorker::measureContext: {}", e.what());
+    }
+}
+
 void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings)
 {
     if (!m_session) {
@@ -95,11 +121,7 @@ void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const 
         return;
     }
     GenerationRequest request;
-    for (const QJsonValue &m : messages) {
-        const QJsonObject o = m.toObject();
-        request.messages.push_back({o.value(QStringLiteral("role")).toString().toStdString(),
-                                    o.value(QStringLiteral("content")).toString().toStdString(), {}, {}});
-    }
+    request.messages = chatMessages(messages);
     request.sampling = samplingFrom(settings);
     request.maxTokens = settings.value(QStringLiteral("max_tokens")).toInt(1024);
     if (m_cancelledUpTo.load() >= requestId) { // stopped before it started

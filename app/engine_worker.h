@@ -34,6 +34,8 @@ public slots:
     // messages: [{role, content}], settings: temperature, top_k, top_p, min_p,
     // repeat_penalty, seed, max_tokens (JSON as stored with the conversation).
     void generate(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);
+    // How many tokens of the context these messages take; answers contextMeasured.
+    void measureContext(qint64 conversationId, const QJsonArray &messages);
 
 signals:
     void modelLoaded(qint64 modelId, const QJsonObject &info);
@@ -44,6 +46,7 @@ signals:
     void notice(qint64 requestId, const QString &text);
     // reason: stop token | stop string | length | context full | cancelled | error.
     void finished(qint64 requestId, const QString &reason, const QJsonObject &stats);
+    void contextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity);
 
 private:
     std::unique_ptr<Model> m_model;

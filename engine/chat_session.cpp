@@ -81,6 +81,12 @@ std::string ChatSession::renderPrompt(const std::vector<ChatMessage> &messages, 
     return renderGenericChat(messages, true);
 }
 
+int64_t ChatSession::countTokens(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables) const
+{
+    return int64_t(m_tokenizer.encode(renderPrompt(messages, variables.is_null() ? nlohmann::ordered_json::object() : variables),
+                                      false).size());
+}
+
 // Renders and tokenizes; when the prompt plus room for an answer exceeds the context, drops
 // the oldest turns after the system prompt (policy DropOldest) or reports it (Stop).
 std::vector<int32_t> ChatSession::fitPrompt(const GenerationRequest &request, const GenerationCallback &onEvent,

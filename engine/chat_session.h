@@ -66,6 +66,8 @@ public:
     std::string renderPrompt(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables,
                              std::string *notice = nullptr) const;
     int64_t contextLength() const { return m_state.capacity(); }
+    // Tokens the rendered conversation takes (with the generation prompt).
+    int64_t countTokens(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables = {}) const;
     int64_t cachedTokens() const { return int64_t(m_cached.size()); }
     // Forget the cache (next turn evaluates everything).
     void reset();

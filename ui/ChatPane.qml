@@ -26,6 +26,8 @@ Rectangle {
     signal branchRequested(var messageId, int delta)
     signal settingsRequested()
     property bool hasConversation: false
+    property real contextTokens: 0
+    property real contextCapacity: 0
     signal importRequested()
     signal importErrorDismissed()
 
@@ -163,6 +165,34 @@ Rectangle {
                 modelError: root.modelError
                 onImportRequested: root.importRequested()
                 onErrorDismissed: root.importErrorDismissed()
+            }
+            RowLayout {
+                objectName: "contextMeter"
+                Layout.fillWidth: true
+                visible: root.modelLoaded && root.contextCapacity > 0 && root.hasConversation
+                readonly property real fill: root.contextCapacity > 0 ? root.contextTokens / root.contextCapacity : 0
+                spacing: Theme.spacing
+                Rectangle {
+                    Layout.fillWidth: true
+                    implicitHeight: 4
+                    radius: 2
+                    color: Theme.border
+                    Rectangle {
+                        width: parent.width * Math.min(1, parent.parent.fill)
+                        height: parent.height
+                        radius: 2
+                        color: parent.parent.fill > 0.85 ? Theme.error : Theme.accent
+                    }
+                }
+                Label {
+                    objectName: "contextLabel"
+                    text: parent.fill > 0.85
+                          ? qsTr("Context %1 / %2 tokens: the oldest messages will be left out when it is full")
+                                .arg(root.contextTokens).arg(root.contextCapacity)
+                          : qsTr("Context %1 / %2 tokens").arg(root.contextTokens).arg(root.contextCapacity)
+                    color: parent.fill > 0.85 ? Theme.error : Theme.textMuted
+                    font.pixelSize: Theme.smallFontSize
+                }
             }
             Label {
                 objectName: "noticeLabel"

@@ -109,6 +109,8 @@ ApplicationWindow {
             onCopyRequested: (text) => App.chat.copyToClipboard(text)
             onBranchRequested: (id, delta) => App.chat.switchBranch(id, delta)
             hasConversation: App.chat.conversationId !== 0
+            contextTokens: App.chat.contextTokens
+            contextCapacity: App.chat.contextCapacity
             onSettingsRequested: settingsDialog.openWith(App.chat.systemPrompt, App.chat.settings)
             onImportRequested: importMenu.popup()
             onImportErrorDismissed: App.library.clearImportError()

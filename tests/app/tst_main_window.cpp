@@ -153,6 +153,9 @@ private slots:
             QVERIFY(chat->sendMessage(QStringLiteral("Hi! 你好")));
             waitForAnswer();
             QCOMPARE(chat->messages()->rowCount(), 2);
+            QTRY_VERIFY(chat->contextTokens() > 0); // the meter knows how full the context is
+            QVERIFY(chat->contextCapacity() >= chat->contextTokens());
+            QTRY_VERIFY(app.find<QQuickItem>("contextMeter")->isVisible());
             const QModelIndex answer = chat->messages()->index(1);
             QCOMPARE(answer.data(enclave::app::MessageModel::RoleRole).toString(), QStringLiteral("assistant"));
             QCOMPARE(answer.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
