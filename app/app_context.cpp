@@ -79,6 +79,14 @@ void AppContext::connectStorage()
     connect(&m_conversations, &ConversationListModel::deleteRequested, s, &StorageWorker::deleteConversation, q);
     connect(&m_conversations, &ConversationListModel::restoreRequested, s, &StorageWorker::restoreConversation, q);
     connect(&m_conversations, &ConversationListModel::searchRequested, s, &StorageWorker::search, q);
+    connect(&m_conversations, &ConversationListModel::exportRequested, s, &StorageWorker::exportConversation, q);
+    connect(&m_conversations, &ConversationListModel::importRequested, s, &StorageWorker::importConversation, q);
+    connect(s, &StorageWorker::conversationExported, this, [this](const QString &path) {
+        setNotice(tr("Saved %1").arg(path));
+    }, q);
+    connect(s, &StorageWorker::conversationImported, this, [this](const storage::Conversation &c) {
+        m_chat.openConversation(c.id, c.title);
+    }, q);
     connect(&m_chat, &ChatController::createConversationRequested, s, &StorageWorker::createConversation, q);
     connect(&m_chat, &ChatController::loadMessagesRequested, s, &StorageWorker::loadMessages, q);
     connect(&m_chat, &ChatController::selectBranchRequested, s, &StorageWorker::selectBranch, q);

@@ -97,6 +97,16 @@ QString ConversationListModel::titleOf(qint64 id) const
     return {};
 }
 
+void ConversationListModel::exportTo(qint64 id, const QUrl &file, const QString &format)
+{
+    emit exportRequested(id, file.isLocalFile() ? file.toLocalFile() : file.toString(), format);
+}
+
+void ConversationListModel::importFrom(const QUrl &file)
+{
+    emit importRequested(file.isLocalFile() ? file.toLocalFile() : file.toString());
+}
+
 void ConversationListModel::rename(qint64 id, const QString &title)
 {
     const QString trimmed = title.trimmed();

@@ -6,6 +6,7 @@
 #include "storage/records.h"
 
 #include <QAbstractListModel>
+#include <QUrl>
 #include <QtQml/qqmlregistration.h>
 
 namespace enclave::app {
@@ -38,6 +39,9 @@ public:
     Q_INVOKABLE void remove(qint64 id);  // soft delete, undoable
     Q_INVOKABLE void undoRemove();
     Q_INVOKABLE QString titleOf(qint64 id) const;
+    // Writes a conversation to a file the user chose (format: "markdown" or "json").
+    Q_INVOKABLE void exportTo(qint64 id, const QUrl &file, const QString &format);
+    Q_INVOKABLE void importFrom(const QUrl &file);
 
 public slots:
     void setConversations(const QList<enclave::storage::Conversation> &conversations);
@@ -53,6 +57,8 @@ signals:
     void restoreRequested(qint64 id);
     void searchRequested(const QString &query);
     void conversationRemoved(qint64 id);
+    void exportRequested(qint64 id, const QString &path, const QString &format);
+    void importRequested(const QString &path);
 
 private:
     QList<storage::Conversation> m_conversations;

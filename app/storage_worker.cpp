@@ -1,7 +1,12 @@
 // StorageWorker: each slot is one store call; every failure becomes failed(message).
 #include "app/storage_worker.h"
 
+#include "storage/sqlite_handle.h"
+
+#include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
+
+#include <QFile>
 
 #include "app/logging.h"
 
@@ -98,6 +103,27 @@ void StorageWorker::setConversationOptions(qint64 id, const QString &systemPromp
         s.setSystemPrompt(id, systemPrompt);
         s.setConversationSettings(id, settings);
         emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::exportConversation(qint64 id, const QString &path, const QString &format)
+{
+    guarded("exportConversation", [&](storage::ConversationStore &s) {
+        const QByteArray bytes = format == QLatin1String("json") ? storage::exportJson(s, id) : storage::exportMarkdown(s, id);
+        storage::writeFileAtomically(path, bytes);
+        emit conversationExported(path);
+    });
+}
+
+void StorageWorker::importConversation(const QString &path)
+{
+    guarded("importConversation", [&](storage::ConversationStore &s) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            throw storage::StorageError(path.toStdString() + ": " + file.errorString().toStdString(), SQLITE_CANTOPEN);
+        const storage::Conversation c = storage::importJson(s, file.readAll());
+        emit conversationsLoaded(s.conversations());
+        emit conversationImported(c);
     });
 }
 

@@ -27,6 +27,8 @@ public slots:
     void setPinned(qint64 id, bool pinned);
     void deleteConversation(qint64 id);
     void setConversationOptions(qint64 id, const QString &systemPrompt, const QJsonObject &settings);
+    void exportConversation(qint64 id, const QString &path, const QString &format); // markdown | json
+    void importConversation(const QString &path);
     void restoreConversation(qint64 id);
     void loadMessages(qint64 conversationId);
     void selectBranch(qint64 conversationId, qint64 messageId);
@@ -53,6 +55,8 @@ signals:
     void searchFinished(const QString &query, const QList<enclave::storage::SearchHit> &hits);
     void modelsLoaded(const QList<enclave::storage::ModelRecord> &models);
     void modelAdded(const enclave::storage::ModelRecord &model);
+    void conversationExported(const QString &path);
+    void conversationImported(const enclave::storage::Conversation &conversation);
 
 private:
     template <typename Fn> void guarded(const char *what, Fn &&fn);

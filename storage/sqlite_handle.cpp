@@ -111,17 +111,25 @@ void execSql(sqlite3 *db, const char *sql)
     }
 }
 
-Transaction::Transaction(sqlite3 *db) : m_db(db) { execSql(db, "BEGIN IMMEDIATE"); }
+// The outermost transaction takes the write lock at once; nested ones are savepoints.
+Transaction::Transaction(sqlite3 *db) : m_db(db), m_nested(sqlite3_get_autocommit(db) == 0)
+{
+    execSql(db, m_nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction()
 {
-    if (!m_done)
+    if (m_done)
+        return;
+    if (m_nested)
+        sqlite3_exec(m_db, "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
+    else
         sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit()
 {
-    execSql(m_db, "COMMIT");
+    execSql(m_db, m_nested ? "RELEASE nested" : "COMMIT");
     m_done = true;
 }
 

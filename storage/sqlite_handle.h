@@ -53,7 +53,8 @@ private:
 // Runs one or more statements that return no rows.
 void execSql(sqlite3 *db, const char *sql);
 
-// BEGIN IMMEDIATE on construction, ROLLBACK on destruction unless commit() was called.
+// BEGIN IMMEDIATE on construction (a SAVEPOINT when already inside a transaction), rolled
+// back on destruction unless commit() was called.
 class Transaction {
 public:
     explicit Transaction(sqlite3 *db);
@@ -64,6 +65,7 @@ public:
 
 private:
     sqlite3 *m_db;
+    bool m_nested;
     bool m_done = false;
 };
 

@@ -13,6 +13,7 @@ ItemDelegate {
     signal renameRequested()
     signal pinToggled()
     signal deleteRequested()
+    signal exportRequested(string format)
 
     function snippetHtml(s) {
         const escaped = s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -63,6 +64,8 @@ ItemDelegate {
         id: menu
         MenuItem { text: qsTr("Rename…"); onTriggered: root.renameRequested() }
         MenuItem { text: root.pinned ? qsTr("Unpin") : qsTr("Pin"); onTriggered: root.pinToggled() }
+        MenuItem { text: qsTr("Export as Markdown…"); onTriggered: root.exportRequested("markdown") }
+        MenuItem { text: qsTr("Export as JSON…"); onTriggered: root.exportRequested("json") }
         MenuSeparator {}
         MenuItem { text: qsTr("Delete"); onTriggered: root.deleteRequested() }
     }

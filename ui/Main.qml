@@ -40,10 +40,30 @@ ApplicationWindow {
         title: qsTr("Import a Hugging Face model folder")
         onAccepted: App.library.importModel(selectedFolder)
     }
+    FileDialog {
+        id: exportDialog
+        objectName: "exportDialog"
+        property var conversationId: 0
+        property string format: "markdown"
+        title: qsTr("Export conversation")
+        fileMode: FileDialog.SaveFile
+        nameFilters: format === "json" ? [qsTr("Enclave conversation (*.json)")] : [qsTr("Markdown (*.md)")]
+        defaultSuffix: format === "json" ? "json" : "md"
+        onAccepted: App.conversations.exportTo(conversationId, selectedFile, format)
+    }
+    FileDialog {
+        id: importConversationDialog
+        objectName: "importConversationDialog"
+        title: qsTr("Import a conversation")
+        nameFilters: [qsTr("Enclave conversation (*.json)")]
+        onAccepted: App.conversations.importFrom(selectedFile)
+    }
     Menu {
         id: importMenu
         MenuItem { text: qsTr("Model file (.gguf, .safetensors)…"); onTriggered: importDialog.open() }
         MenuItem { text: qsTr("Model folder (config.json + safetensors)…"); onTriggered: folderDialog.open() }
+        MenuSeparator {}
+        MenuItem { text: qsTr("Conversation (.json)…"); onTriggered: importConversationDialog.open() }
     }
 
     Connections {
@@ -80,6 +100,11 @@ ApplicationWindow {
             onConversationSelected: (id, title, messageId) => App.chat.openConversation(id, title, messageId)
             onRenameRequested: (id, title) => renameDialog.openFor(id, title)
             onPinRequested: (id, pinned) => App.conversations.setPinned(id, pinned)
+            onExportRequested: (id, title, format) => {
+                exportDialog.conversationId = id
+                exportDialog.format = format
+                exportDialog.open()
+            }
             onDeleteRequested: (id, title) => {
                 App.conversations.remove(id)
                 toast.show(qsTr("Deleted “%1”").arg(title.length > 0 ? title : qsTr("Untitled")))

@@ -13,6 +13,7 @@ Rectangle {
     signal renameRequested(var conversationId, string title)
     signal pinRequested(var conversationId, bool pinned)
     signal deleteRequested(var conversationId, string title)
+    signal exportRequested(var conversationId, string title, string format)
 
     function focusSearch() { searchField.forceActiveFocus(); searchField.selectAll() }
 
@@ -76,6 +77,7 @@ Rectangle {
                 onRenameRequested: root.renameRequested(model.conversationId, model.title)
                 onPinToggled: root.pinRequested(model.conversationId, !model.pinned)
                 onDeleteRequested: root.deleteRequested(model.conversationId, model.title)
+                onExportRequested: (format) => root.exportRequested(model.conversationId, model.title, format)
             }
             Label {
                 anchors.centerIn: parent

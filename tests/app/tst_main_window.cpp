@@ -86,6 +86,21 @@ private slots:
             QCOMPARE(app.context.chat()->messages()->index(0).data(enclave::app::MessageModel::ContentRole).toString(),
                      QStringLiteral("Remember the blue notebook"));
             QTRY_COMPARE(app.find<QQuickItem>("messageList")->property("count").toInt(), 1);
+
+            // Export to Markdown and JSON, import the JSON back as a second conversation.
+            app.context.conversations()->setSearchQuery(QString());
+            const qint64 id = app.context.chat()->conversationId();
+            const QString md = dir.filePath(QStringLiteral("notebook.md")), json = dir.filePath(QStringLiteral("notebook.json"));
+            app.context.conversations()->exportTo(id, QUrl::fromLocalFile(md), QStringLiteral("markdown"));
+            app.context.conversations()->exportTo(id, QUrl::fromLocalFile(json), QStringLiteral("json"));
+            QTRY_VERIFY(QFile::exists(md) && QFile::exists(json));
+            QFile exported(md);
+            QVERIFY(exported.open(QIODevice::ReadOnly));
+            QVERIFY(exported.readAll().contains("Remember the blue notebook"));
+            app.context.conversations()->importFrom(QUrl::fromLocalFile(json));
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 2);
+            QTRY_VERIFY(app.context.chat()->conversationId() != id); // the imported copy is opened
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 1);
         }
     }
 

@@ -1,5 +1,6 @@
 // Tests of ConversationStore and Database: CRUD, message trees, search, migrations,
 // crash safety (SIGKILL mid-write) and recovery from a corrupt file.
+#include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
 #include "storage/sqlite_handle.h"
 
@@ -195,6 +196,48 @@ private slots:
         QVERIFY(store.conversations().isEmpty());
         store.createConversation(QStringLiteral("fresh start"));
         QCOMPARE(store.conversations().size(), 1);
+    }
+
+    void exportAndImport()
+    {
+        ConversationStore store(dbPath());
+        const auto c = store.createConversation(QStringLiteral("Trip"), QStringLiteral("Be brief."),
+                                                QJsonObject{{QStringLiteral("temperature"), 0.3}});
+        const auto u = store.addMessage(c.id, 0, QStringLiteral("user"), QStringLiteral("Where to?"));
+        const auto a1 = store.addMessage(c.id, u.id, QStringLiteral("assistant"), QStringLiteral("Lisbon"));
+        store.updateMessage(a1.id, a1.content, QStringLiteral("thought about it"), MessageStatus::Complete,
+                            QJsonObject{{QStringLiteral("generated_tokens"), 2}});
+        store.addMessage(c.id, u.id, QStringLiteral("assistant"), QStringLiteral("Porto")); // second branch
+
+        const QByteArray md = exportMarkdown(store, c.id);
+        QVERIFY(md.contains("# Trip"));
+        QVERIFY(md.contains("Porto"));   // the selected branch
+        QVERIFY(!md.contains("Lisbon")); // not the other one
+
+        const Conversation copy = importJson(store, exportJson(store, c.id));
+        QVERIFY(copy.id != c.id);
+        QCOMPARE(copy.title, QStringLiteral("Trip"));
+        QCOMPARE(copy.systemPrompt, QStringLiteral("Be brief."));
+        QCOMPARE(copy.settings.value(QStringLiteral("temperature")).toDouble(), 0.3);
+        const QList<Message> all = store.messages(copy.id);
+        QCOMPARE(all.size(), 3);
+        QCOMPARE(all[1].parentId, all[0].id);
+        QCOMPARE(all[2].parentId, all[0].id);
+        QCOMPARE(all[1].reasoning, QStringLiteral("thought about it"));
+        QCOMPARE(all[1].stats.value(QStringLiteral("generated_tokens")).toInt(), 2);
+
+        QVERIFY_THROWS_EXCEPTION(StorageError, importJson(store, "not json"));
+        QVERIFY_THROWS_EXCEPTION(StorageError, importJson(store, R"({"format": "something else"})"));
+        const int before = int(store.conversations().size());
+        QVERIFY_THROWS_EXCEPTION(StorageError,
+                                 importJson(store, R"({"format": "enclave-conversation", "version": 1, "title": "x",
+                                   "messages": [{"id": 2, "parent_id": 9, "role": "user", "content": "orphan"}]})"));
+        QCOMPARE(int(store.conversations().size()), before); // nothing half-imported
+
+        const QString target = m_dir->filePath(QStringLiteral("trip.json"));
+        writeFileAtomically(target, exportJson(store, c.id));
+        QVERIFY(QFile::exists(target));
+        QVERIFY_THROWS_EXCEPTION(StorageError, writeFileAtomically(QStringLiteral("/proc/no/such/dir/x.md"), md));
     }
 
     void survivesSigkillMidWrite()
