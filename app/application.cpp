@@ -18,6 +18,7 @@
 #include <QTimer>
 #include <QStandardPaths>
 #include <QUrl>
+#include <sys/stat.h>
 
 namespace enclave::app {
 namespace {
@@ -107,6 +108,7 @@ int runApplication(int argc, char **argv)
         parseOptions(app); // prints and exits
         return 0;
     }
+    ::umask(077); // the database, logs and exports are readable by this user only
     QGuiApplication app(argc, argv);
     setApplicationNames();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Enclave"));

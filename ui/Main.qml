@@ -147,6 +147,31 @@ ApplicationWindow {
         objectName: "settingsDialog"
         onSaved: (prompt, settings) => App.chat.saveOptions(prompt, settings)
     }
+    // Drop a model file or folder anywhere on the window to import it.
+    DropArea {
+        objectName: "dropArea"
+        anchors.fill: parent
+        keys: ["text/uri-list"]
+        onDropped: (drop) => {
+            if (drop.hasUrls && drop.urls.length > 0) {
+                App.library.importModel(drop.urls[0])
+                drop.accept()
+            }
+        }
+        Rectangle {
+            anchors.fill: parent
+            visible: parent.containsDrag
+            color: Qt.rgba(0.2, 0.45, 0.9, 0.12)
+            border.color: Theme.accent
+            border.width: 2
+            Label {
+                anchors.centerIn: parent
+                text: qsTr("Drop a GGUF or safetensors model to import it")
+                font.pixelSize: Theme.titleFontSize
+                color: Theme.text
+            }
+        }
+    }
     RenameDialog {
         id: renameDialog
         onRenamed: (id, title) => App.conversations.rename(id, title)
