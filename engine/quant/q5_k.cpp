@@ -2,14 +2,15 @@
 // bit g of qh[e % 32]) and 6-bit sc/m; dot products take Q8_K activations.
 #include "engine/quant/blocks.h"
 #include "engine/quant/float_convert.h"
+#include "engine/quant/k_scale_min.h"
 #include "engine/quant/quant_math.h"
 #include "engine/quant/reference.h"
 
 namespace enclave::ref::q5_k {
 namespace {
 
-constexpr int kGroups = 8;
-constexpr int kGroupSize = 32;
+constexpr int kGroups = kScaleMinGroups;
+constexpr int kGroupSize = kScaleMinGroupSize;
 
 // Levels in element order: group 2j from the low nibbles of qs[32j ..], group 2j + 1 the high ones,
 // each plus its 5th bit (bit g of qh[l]).
@@ -51,19 +52,7 @@ void quantizeBlock(const float *x, BlockQ5_K &b)
 
 void dequantizeRow(const void *src, float *dst, int64_t n)
 {
-    const auto *blocks = static_cast<const BlockQ5_K *>(src);
-    for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQK_K) {
-        const float d = fp16ToFp32(blocks[i].d), dmin = fp16ToFp32(blocks[i].dmin);
-        uint8_t q[kQK_K];
-        levels(blocks[i], q);
-        for (int g = 0; g < kGroups; ++g) {
-            int sc = 0, m = 0;
-            unpackScaleMinK4(blocks[i].scales, g, sc, m);
-            const float dl = d * float(sc), ml = dmin * float(m);
-            for (int l = 0; l < kGroupSize; ++l)
-                dst[g * kGroupSize + l] = dl * float(q[g * kGroupSize + l]) - ml;
-        }
-    }
+    dequantizeScaleMinRow<BlockQ5_K, levels>(src, dst, n);
 }
 
 void quantizeRow(const float *src, void *dst, int64_t n)
@@ -75,25 +64,7 @@ void quantizeRow(const float *src, void *dst, int64_t n)
 
 float vecDot(int64_t n, const void *weightRow, const void *activationRow)
 {
-    const auto *w = static_cast<const BlockQ5_K *>(weightRow);
-    const auto *a = static_cast<const BlockQ8_K *>(activationRow);
-    float sum = 0;
-    for (int64_t i = 0; i < n / kQK_K; ++i) {
-        uint8_t q[kQK_K];
-        levels(w[i], q);
-        int sumQ = 0, sumMin = 0;
-        for (int g = 0; g < kGroups; ++g) {
-            int sc = 0, m = 0;
-            unpackScaleMinK4(w[i].scales, g, sc, m);
-            int isum = 0;
-            for (int l = 0; l < kGroupSize; ++l)
-                isum += q[g * kGroupSize + l] * a[i].qs[g * kGroupSize + l];
-            sumQ += sc * isum;
-            sumMin += m * (a[i].bsums[2 * g] + a[i].bsums[2 * g + 1]);
-        }
-        sum += fp16ToFp32(w[i].d) * a[i].d * float(sumQ) - fp16ToFp32(w[i].dmin) * a[i].d * float(sumMin);
-    }
-    return sum;
+    return vecDotScaleMinQ8K<BlockQ5_K, levels>(n, weightRow, activationRow);
 }
 
 } // namespace enclave::ref::q5_k
