@@ -42,6 +42,7 @@ AppContext::AppContext(const QString &dataDirectory, QObject *parent)
     emit openRequested(QDir(m_dataDirectory).filePath(QStringLiteral("enclave.db")));
     emit loadConversationsRequested();
     emit loadModelsRequested();
+    emit loadSettingsRequested();
 }
 
 AppContext::~AppContext()
@@ -74,6 +75,9 @@ void AppContext::connectStorage()
     connect(this, &AppContext::openRequested, s, &StorageWorker::open, q);
     connect(this, &AppContext::loadConversationsRequested, s, &StorageWorker::loadConversations, q);
     connect(this, &AppContext::loadModelsRequested, s, &StorageWorker::loadModels, q);
+    connect(this, &AppContext::loadSettingsRequested, s, &StorageWorker::loadSettings, q);
+    connect(this, &AppContext::saveSettingRequested, s, &StorageWorker::saveSetting, q);
+    connect(s, &StorageWorker::settingsLoaded, this, &AppContext::applySettings, q);
     connect(&m_conversations, &ConversationListModel::renameRequested, s, &StorageWorker::renameConversation, q);
     connect(&m_conversations, &ConversationListModel::pinRequested, s, &StorageWorker::setPinned, q);
     connect(&m_conversations, &ConversationListModel::deleteRequested, s, &StorageWorker::deleteConversation, q);
@@ -124,6 +128,7 @@ void AppContext::connectEngine()
     constexpr auto q = Qt::QueuedConnection;
     EngineWorker *e = m_engine;
     connect(this, &AppContext::engineLoadRequested, e, &EngineWorker::loadModel, q);
+    connect(this, &AppContext::threadsRequested, e, &EngineWorker::setThreads, q);
     connect(&m_chat, &ChatController::generateRequested, e, &EngineWorker::generate, q);
     // Stop must not wait behind the generation it stops: a direct, thread-safe call.
     connect(&m_chat, &ChatController::stopRequested, this, [e](qint64 id) { e->cancel(id); }, Qt::DirectConnection);
@@ -200,6 +205,48 @@ void AppContext::setNotice(const QString &notice)
     m_notice = notice;
     emit noticeChanged();
 }
+
+void AppContext::applySettings(const QVariantMap &settings)
+{
+    m_theme = settings.value(QStringLiteral("theme"), m_theme).toString();
+    m_fontSize = settings.value(QStringLiteral("font_size"), m_fontSize).toInt();
+    m_threads = settings.value(QStringLiteral("threads"), m_threads).toInt();
+    emit threadsRequested(m_threads);
+    emit appSettingsChanged();
+}
+
+void AppContext::setTheme(const QString &theme)
+{
+    if (theme == m_theme || !(theme == QLatin1String("system") || theme == QLatin1String("light") ||
+                              theme == QLatin1String("dark")))
+        return;
+    m_theme = theme;
+    emit saveSettingRequested(QStringLiteral("theme"), theme);
+    emit appSettingsChanged();
+}
+
+void AppContext::setFontSize(int size)
+{
+    size = std::clamp(size, 10, 24);
+    if (size == m_fontSize)
+        return;
+    m_fontSize = size;
+    emit saveSettingRequested(QStringLiteral("font_size"), QString::number(size));
+    emit appSettingsChanged();
+}
+
+void AppContext::setThreads(int threads)
+{
+    threads = std::clamp(threads, 0, cpuCount());
+    if (threads == m_threads)
+        return;
+    m_threads = threads;
+    emit saveSettingRequested(QStringLiteral("threads"), QString::number(threads));
+    emit threadsRequested(threads);
+    emit appSettingsChanged();
+}
+
+int AppContext::cpuCount() const { return QThread::idealThreadCount(); }
 
 bool AppContext::prefersDarkTheme() const
 {

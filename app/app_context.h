@@ -35,6 +35,10 @@ class AppContext : public QObject {
     Q_PROPERTY(QString modelName READ modelName NOTIFY modelLoadedChanged)
     Q_PROPERTY(QString modelError READ modelError NOTIFY modelLoadedChanged)
     Q_PROPERTY(bool prefersDarkTheme READ prefersDarkTheme CONSTANT)
+    Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY appSettingsChanged)        // system | light | dark
+    Q_PROPERTY(int fontSize READ fontSize WRITE setFontSize NOTIFY appSettingsChanged)   // pixels
+    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY appSettingsChanged)      // 0: every core
+    Q_PROPERTY(int cpuCount READ cpuCount CONSTANT)
 
 public:
     // Opens (or creates) the database under dataDirectory on the storage thread.
@@ -61,6 +65,13 @@ public:
 
     // ENCLAVE_THEME=dark|light decides; otherwise the desktop palette does.
     bool prefersDarkTheme() const;
+    QString theme() const { return m_theme; }
+    void setTheme(const QString &theme);
+    int fontSize() const { return m_fontSize; }
+    void setFontSize(int size);
+    int threads() const { return m_threads; }
+    void setThreads(int threads);
+    int cpuCount() const;
 
     Q_INVOKABLE void dismissNotice();
     Q_INVOKABLE void openDataDirectory();
@@ -73,12 +84,17 @@ signals:
     void loadConversationsRequested();
     void loadModelsRequested();
     void engineLoadRequested(qint64 modelId, const QString &path, int contextLength);
+    void appSettingsChanged();
+    void saveSettingRequested(const QString &key, const QString &value);
+    void loadSettingsRequested();
+    void threadsRequested(int threads);
 
 private:
     void connectStorage();
     void connectEngine();
     void onModelsListed(const QList<enclave::storage::ModelRecord> &models);
     void setNotice(const QString &notice);
+    void applySettings(const QVariantMap &settings);
     void reopenLastConversation(const QList<enclave::storage::Conversation> &conversations);
 
     QString m_dataDirectory;
@@ -92,6 +108,9 @@ private:
     bool m_ready = false;
     bool m_reopened = false;
     bool m_modelsListed = false;
+    QString m_theme = QStringLiteral("system");
+    int m_fontSize = 14;
+    int m_threads = 0;
     qint64 m_loadedModelId = 0;
     qint64 m_loadingModelId = 0;
     QString m_modelName;

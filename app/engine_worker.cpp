@@ -77,6 +77,8 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, int contextLen
     }
 }
 
+void EngineWorker::setThreads(int threads) { setDefaultThreadCount(threads); }
+
 void EngineWorker::unloadModel()
 {
     const bool had = m_model != nullptr;

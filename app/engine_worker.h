@@ -31,6 +31,8 @@ public:
 public slots:
     void loadModel(qint64 modelId, const QString &path, int contextLength);
     void unloadModel();
+    // CPU threads for the kernels (0: every core).
+    void setThreads(int threads);
     // messages: [{role, content}], settings: temperature, top_k, top_p, min_p,
     // repeat_penalty, seed, max_tokens (JSON as stored with the conversation).
     void generate(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);

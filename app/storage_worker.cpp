@@ -195,6 +195,24 @@ void StorageWorker::touchModel(qint64 id)
     guarded("touchModel", [&](storage::ConversationStore &s) { s.touchModel(id); });
 }
 
+// The app-wide settings the GUI reads at start (key → text value).
+void StorageWorker::loadSettings()
+{
+    guarded("loadSettings", [&](storage::ConversationStore &s) {
+        QVariantMap settings;
+        for (const char *key : {"theme", "font_size", "threads"}) {
+            if (const auto value = s.setting(QLatin1String(key)))
+                settings.insert(QLatin1String(key), *value);
+        }
+        emit settingsLoaded(settings);
+    });
+}
+
+void StorageWorker::saveSetting(const QString &key, const QString &value)
+{
+    guarded("saveSetting", [&](storage::ConversationStore &s) { s.setSetting(key, value); });
+}
+
 void StorageWorker::loadModels()
 {
     guarded("loadModels", [&](storage::ConversationStore &s) { emit modelsLoaded(s.models()); });

@@ -41,6 +41,8 @@ public slots:
     void removeModel(qint64 id);
     void touchModel(qint64 id);
     void loadModels();
+    void loadSettings();
+    void saveSetting(const QString &key, const QString &value);
 
 signals:
     void opened(const QString &notice); // notice: non-empty when a corrupt file was moved aside
@@ -56,6 +58,7 @@ signals:
     void modelsLoaded(const QList<enclave::storage::ModelRecord> &models);
     void modelAdded(const enclave::storage::ModelRecord &model);
     void conversationExported(const QString &path);
+    void settingsLoaded(const QVariantMap &settings);
     void conversationImported(const enclave::storage::Conversation &conversation);
 
 private:

@@ -18,11 +18,13 @@ ApplicationWindow {
     color: Theme.window
     font.pixelSize: Theme.fontSize
 
-    Component.onCompleted: Theme.dark = App.prefersDarkTheme
+    Binding { target: Theme; property: "dark"; value: App.theme === "dark" || (App.theme === "system" && App.prefersDarkTheme) }
+    Binding { target: Theme; property: "fontSize"; value: App.fontSize }
 
     Shortcut { sequences: ["Ctrl+N"]; onActivated: { App.chat.newConversation(); chatPane.focusComposer() } }
     Shortcut { sequences: [StandardKey.Find]; onActivated: sidebar.focusSearch() }
     Shortcut { sequences: ["Ctrl+O"]; onActivated: importDialog.open() }
+    Shortcut { sequences: ["Ctrl+,"]; onActivated: appSettings.open() }
     Shortcut { sequences: ["Esc"]; enabled: App.chat.generating; onActivated: App.chat.stop() }
     Shortcut { sequences: ["Ctrl+Shift+C"]; onActivated: App.chat.copyToClipboard(App.chat.lastAnswer()) }
 
@@ -97,6 +99,7 @@ ApplicationWindow {
             conversations: App.conversations
             currentId: App.chat.conversationId
             onNewChatRequested: { App.chat.newConversation(); chatPane.focusComposer() }
+            onSettingsRequested: appSettings.open()
             onConversationSelected: (id, title, messageId) => App.chat.openConversation(id, title, messageId)
             onRenameRequested: (id, title) => renameDialog.openFor(id, title)
             onPinRequested: (id, pinned) => App.conversations.setPinned(id, pinned)
@@ -142,6 +145,19 @@ ApplicationWindow {
         }
     }
 
+    AppSettingsDialog {
+        id: appSettings
+        objectName: "appSettingsDialog"
+        theme: App.theme
+        fontSize: App.fontSize
+        threads: App.threads
+        cpuCount: App.cpuCount
+        dataDirectory: App.dataDirectory
+        onThemeChosen: (theme) => App.theme = theme
+        onFontSizeChosen: (size) => App.fontSize = size
+        onThreadsChosen: (threads) => App.threads = threads
+        onOpenDataDirectoryRequested: App.openDataDirectory()
+    }
     ConversationSettingsDialog {
         id: settingsDialog
         objectName: "settingsDialog"

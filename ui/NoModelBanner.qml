@@ -15,7 +15,9 @@ Rectangle {
     signal importRequested()
     signal errorDismissed()
 
-    implicitHeight: layout.implicitHeight + 2 * Theme.padding
+    // The text column's height follows its wrapped lines; the row's implicit height does not.
+    implicitHeight: Math.max(titleLabel.implicitHeight + detailLabel.contentHeight + textColumn.spacing, 36)
+                    + 2 * Theme.padding
     radius: Theme.radius
     color: root.importError.length > 0 ? Qt.rgba(0.8, 0.2, 0.2, 0.12) : Theme.warning
     border.color: root.importError.length > 0 ? Theme.error : Theme.warningBorder
@@ -26,9 +28,11 @@ Rectangle {
         anchors.margins: Theme.padding
         spacing: Theme.spacing
         ColumnLayout {
+            id: textColumn
             Layout.fillWidth: true
             spacing: 2
             Label {
+                id: titleLabel
                 objectName: "bannerTitle"
                 Layout.fillWidth: true
                 text: root.importError.length > 0 ? qsTr("This model could not be imported")
@@ -39,6 +43,7 @@ Rectangle {
                 color: Theme.text
             }
             Label {
+                id: detailLabel
                 objectName: "bannerDetail"
                 Layout.fillWidth: true
                 wrapMode: Text.Wrap

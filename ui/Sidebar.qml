@@ -9,6 +9,7 @@ Rectangle {
     property var currentId: 0
     property alias searchText: searchField.text
     signal newChatRequested()
+    signal settingsRequested()
     signal conversationSelected(var conversationId, string title, var messageId)
     signal renameRequested(var conversationId, string title)
     signal pinRequested(var conversationId, bool pinned)
@@ -34,6 +35,12 @@ Rectangle {
                 color: Theme.text
                 Layout.fillWidth: true
                 leftPadding: 4
+            }
+            IconButton {
+                objectName: "appSettingsButton"
+                text: "⚙"
+                tip: qsTr("Settings (Ctrl+,)")
+                onClicked: root.settingsRequested()
             }
             IconButton {
                 objectName: "newChatButton"

@@ -3,7 +3,7 @@ pragma Singleton
 import QtQuick
 
 QtObject {
-    property bool dark: false // set from App.prefersDarkTheme by Main.qml
+    property bool dark: false // bound to the user's theme setting by Main.qml
 
     readonly property color window: dark ? "#1b1d21" : "#f6f7f9"
     readonly property color sidebar: dark ? "#15171a" : "#eceef2"
@@ -24,8 +24,8 @@ QtObject {
     readonly property int radius: 8
     readonly property int spacing: 8
     readonly property int padding: 12
-    readonly property int fontSize: 14
-    readonly property int smallFontSize: 12
-    readonly property int titleFontSize: 17
+    property int fontSize: 14 // the user's setting, bound by Main.qml
+    readonly property int smallFontSize: fontSize - 2
+    readonly property int titleFontSize: fontSize + 3
     readonly property string monoFamily: "monospace"
 }

@@ -68,9 +68,13 @@ private slots:
             QCOMPARE(app.context.chat()->title(), QStringLiteral("Remember the blue notebook"));
             QCOMPARE(input->property("text").toString(), QString());
             QTRY_COMPARE(app.find<QQuickItem>("messageList")->property("count").toInt(), 1);
+            app.context.setTheme(QStringLiteral("dark"));
+            app.context.setFontSize(16);
         }
         {
             RunningApp app(dir.path());
+            QTRY_COMPARE(app.context.theme(), QStringLiteral("dark")); // settings survive the restart
+            QCOMPARE(app.context.fontSize(), 16);
             QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
             const QModelIndex first = app.context.conversations()->index(0);
             QCOMPARE(first.data(enclave::app::ConversationListModel::TitleRole).toString(),
