@@ -34,6 +34,7 @@ class AppContext : public QObject {
     Q_PROPERTY(bool modelLoading READ modelLoading NOTIFY modelLoadedChanged)
     Q_PROPERTY(QString modelName READ modelName NOTIFY modelLoadedChanged)
     Q_PROPERTY(QString modelError READ modelError NOTIFY modelLoadedChanged)
+    Q_PROPERTY(qint64 loadedModelId READ loadedModelId NOTIFY modelLoadedChanged)
     Q_PROPERTY(bool prefersDarkTheme READ prefersDarkTheme CONSTANT)
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY appSettingsChanged)        // system | light | dark
     Q_PROPERTY(int fontSize READ fontSize WRITE setFontSize NOTIFY appSettingsChanged)   // pixels
@@ -60,6 +61,7 @@ public:
     bool modelLoading() const { return m_loadingModelId != 0; }
     QString modelName() const { return m_modelName; }
     QString modelError() const { return m_modelError; }
+    qint64 loadedModelId() const { return m_loadedModelId; }
     // Loads a model of the library on the engine thread (progress via modelLoading).
     Q_INVOKABLE void loadModel(qint64 modelId);
 

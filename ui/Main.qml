@@ -100,6 +100,7 @@ ApplicationWindow {
             currentId: App.chat.conversationId
             onNewChatRequested: { App.chat.newConversation(); chatPane.focusComposer() }
             onSettingsRequested: appSettings.open()
+            onModelsRequested: modelsDialog.open()
             onConversationSelected: (id, title, messageId) => App.chat.openConversation(id, title, messageId)
             onRenameRequested: (id, title) => renameDialog.openFor(id, title)
             onPinRequested: (id, pinned) => App.conversations.setPinned(id, pinned)
@@ -145,6 +146,15 @@ ApplicationWindow {
         }
     }
 
+    ModelsDialog {
+        id: modelsDialog
+        objectName: "modelsDialog"
+        library: App.library
+        loadedModelId: App.loadedModelId
+        onLoadRequested: (id) => App.loadModel(id)
+        onRemoveRequested: (id) => App.library.remove(id)
+        onImportRequested: { close(); importMenu.popup() }
+    }
     AppSettingsDialog {
         id: appSettings
         objectName: "appSettingsDialog"

@@ -10,6 +10,7 @@ Rectangle {
     property alias searchText: searchField.text
     signal newChatRequested()
     signal settingsRequested()
+    signal modelsRequested()
     signal conversationSelected(var conversationId, string title, var messageId)
     signal renameRequested(var conversationId, string title)
     signal pinRequested(var conversationId, bool pinned)
@@ -35,6 +36,13 @@ Rectangle {
                 color: Theme.text
                 Layout.fillWidth: true
                 leftPadding: 4
+            }
+            IconButton {
+                objectName: "modelsButton"
+                text: qsTr("Models")
+                font.pixelSize: Theme.smallFontSize
+                tip: qsTr("The model library")
+                onClicked: root.modelsRequested()
             }
             IconButton {
                 objectName: "appSettingsButton"

@@ -232,6 +232,11 @@ private slots:
             const QModelIndex last = app.context.chat()->messages()->index(3);
             QCOMPARE(last.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
             QCOMPARE(last.data(enclave::app::MessageModel::BranchCountRole).toInt(), 2);
+            // Removing a model from the library leaves the user's file alone.
+            const qint64 modelId = app.context.loadedModelId();
+            app.context.library()->remove(modelId);
+            QTRY_COMPARE(app.context.library()->rowCount(), 0);
+            QVERIFY(QFile::exists(modelPath));
             QTRY_COMPARE(app.context.chat()->systemPrompt(), QStringLiteral("Answer in one word."));
             QCOMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.0);
         }
