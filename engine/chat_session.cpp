@@ -35,8 +35,9 @@ const char *endReasonName(EndReason reason)
     return "error";
 }
 
-ChatSession::ChatSession(const Model &model, const Tokenizer &tokenizer, int64_t contextLength, ThreadPool &pool)
-    : m_model(model), m_tokenizer(tokenizer), m_state(model, contextLength, pool)
+ChatSession::ChatSession(const Model &model, const Tokenizer &tokenizer, int64_t contextLength, ThreadPool &pool,
+                         const BackendOptions &backend)
+    : m_model(model), m_tokenizer(tokenizer), m_state(createEvaluator(model, contextLength, pool, backend, &m_backendNotice))
 {
     const std::string &source = tokenizer.spec().chatTemplate;
     if (source.empty()) {
@@ -55,7 +56,7 @@ ChatSession::~ChatSession() = default;
 void ChatSession::reset()
 {
     m_cached.clear();
-    m_state.truncate(0);
+    m_state->truncate(0);
 }
 
 std::string ChatSession::renderPrompt(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables,
@@ -93,7 +94,7 @@ std::vector<int32_t> ChatSession::fitPrompt(const GenerationRequest &request, co
                                             std::string *prompt, bool *fits)
 {
     std::vector<ChatMessage> messages = request.messages;
-    const int64_t capacity = m_state.capacity();
+    const int64_t capacity = m_state->capacity();
     const int64_t room = std::min<int64_t>(request.maxTokens, std::max<int64_t>(capacity / 4, 1));
     int dropped = 0;
     for (;;) {
@@ -127,7 +128,7 @@ int64_t ChatSession::reusePrefix(const std::vector<int32_t> &prompt)
     if (common == prompt.size() && common > 0)
         --common; // the last prompt token must be evaluated again to get its logits
     m_cached.resize(common);
-    m_state.truncate(int64_t(common));
+    m_state->truncate(int64_t(common));
     return int64_t(common);
 }
 
@@ -146,7 +147,7 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
     if (!fits) {
         onEvent({GenerationEvent::Kind::Notice,
                  "the conversation (" + std::to_string(tokens.size()) + " tokens) does not fit the context of " +
-                     std::to_string(m_state.capacity()) + " tokens",
+                     std::to_string(m_state->capacity()) + " tokens",
                  {}, {}});
         return finish(EndReason::ContextFull);
     }
@@ -155,7 +156,7 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
     const auto start = Clock::now();
     std::vector<float> logits(size_t(m_model.config().nVocab));
     const std::span<const int32_t> fresh = std::span(tokens).subspan(size_t(stats.reusedTokens));
-    m_state.evaluate(fresh, nullptr, logits.data());
+    m_state->evaluate(fresh, nullptr, logits.data());
     m_cached.insert(m_cached.end(), fresh.begin(), fresh.end());
     const double prefillMs = msSince(start);
     stats.promptTokensPerSecond = fresh.empty() ? 0 : double(fresh.size()) / (prefillMs / 1000.0);
@@ -197,11 +198,11 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
             reason = EndReason::Cancelled;
             break;
         }
-        if (m_state.position() >= m_state.capacity()) {
+        if (m_state->position() >= m_state->capacity()) {
             reason = EndReason::ContextFull;
             break;
         }
-        m_state.evaluate(std::span(&next, 1), nullptr, logits.data());
+        m_state->evaluate(std::span(&next, 1), nullptr, logits.data());
         m_cached.push_back(next);
     }
     if (reason != EndReason::StopString)

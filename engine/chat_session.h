@@ -55,7 +55,9 @@ using GenerationCallback = std::function<bool(const GenerationEvent &)>;
 class ChatSession {
 public:
     // model and tokenizer must outlive the session. contextLength ≤ 0: the model's own.
-    ChatSession(const Model &model, const Tokenizer &tokenizer, int64_t contextLength, ThreadPool &pool);
+    // backend: where it runs (BackendOptions); "auto" falls back to the CPU, backendNotice() says why.
+    ChatSession(const Model &model, const Tokenizer &tokenizer, int64_t contextLength, ThreadPool &pool,
+                const BackendOptions &backend = {});
     ~ChatSession();
 
     GenerationStats generate(const GenerationRequest &request, const GenerationCallback &onEvent);
@@ -65,13 +67,17 @@ public:
     // notice (optional) receives why the generic format was used, when it was.
     std::string renderPrompt(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables,
                              std::string *notice = nullptr) const;
-    int64_t contextLength() const { return m_state.capacity(); }
+    int64_t contextLength() const { return m_state->capacity(); }
     // Tokens the rendered conversation takes (with the generation prompt).
     int64_t countTokens(const std::vector<ChatMessage> &messages, const nlohmann::ordered_json &variables = {}) const;
     int64_t cachedTokens() const { return int64_t(m_cached.size()); }
     // Forget the cache (next turn evaluates everything).
     void reset();
-    void setPrecision(MatmulPrecision precision) { m_state.setPrecision(precision); }
+    void setPrecision(MatmulPrecision precision) { m_state->setPrecision(precision); }
+    Evaluator &evaluator() { return *m_state; }
+    const Evaluator &evaluator() const { return *m_state; }
+    // Why the requested backend was not used (empty when it was).
+    const std::string &backendNotice() const { return m_backendNotice; }
 
 private:
     std::vector<int32_t> fitPrompt(const GenerationRequest &request, const GenerationCallback &onEvent,
@@ -80,7 +86,8 @@ private:
 
     const Model &m_model;
     const Tokenizer &m_tokenizer;
-    InferenceState m_state;
+    std::string m_backendNotice; // before m_state: its initialiser writes it
+    std::unique_ptr<Evaluator> m_state;
     std::optional<ChatTemplate> m_template;
     std::string m_templateError;
     std::vector<int32_t> m_cached; // tokens whose keys/values the state holds, in order

@@ -83,6 +83,20 @@ MatmulPrecision precisionFrom(const Args &args)
     throw std::runtime_error("--precision must be exact or fast, not '" + p + "'");
 }
 
+BackendOptions backendOptionsFrom(const Args &args)
+{
+    BackendOptions o;
+    o.backend = args.valueOr("backend", "auto");
+    if (args.has("vram-budget"))
+        o.vramBudgetBytes = args.integer("vram-budget", 0) * (int64_t(1) << 20);
+    if (o.vramBudgetBytes < -1)
+        throw std::runtime_error("--vram-budget must be a size in MiB (0 or more)");
+    o.device = int(args.integer("gpu", 0));
+    o.usageProfilePath = args.valueOr("profile", "");
+    o.precision = precisionFrom(args);
+    return o;
+}
+
 Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames)
 {
     Args args;

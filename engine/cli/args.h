@@ -1,6 +1,7 @@
 // Command-line flags of enclave-cli: "--name value" pairs and bare "--switch" flags.
 #pragma once
 
+#include "engine/backend.h"
 #include "engine/runtime/ops.h"
 
 #include <cstdint>
@@ -25,6 +26,10 @@ struct Args {
 
 // --precision exact|fast (default exact); throws on anything else.
 MatmulPrecision precisionFrom(const Args &args);
+
+// --backend cpu|cuda|auto (default auto), --vram-budget MiB (default: free VRAM minus a margin),
+// --gpu N, --profile FILE (expert usage profile), --precision.
+BackendOptions backendOptionsFrom(const Args &args);
 
 // Parses argv[first..]; names in switchNames take no value. Throws on a stray argument.
 Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames);

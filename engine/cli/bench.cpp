@@ -62,8 +62,14 @@ int runBench(const BenchOptions &o)
                 double(traffic.expertBytesPerToken) / (1 << 20));
     const double limit = bw.readGBps * 1e9 / double(traffic.perToken());
 
-    InferenceState state(*model, o.promptTokens + o.genTokens, pool);
-    state.setPrecision(o.precision);
+    BackendOptions backend = o.backend;
+    backend.precision = o.precision;
+    std::string fallback;
+    const auto loadBackendStart = std::chrono::steady_clock::now();
+    const auto evaluator = createEvaluator(*model, o.promptTokens + o.genTokens, pool, backend, &fallback);
+    Evaluator &state = *evaluator;
+    std::printf("backend:    %s (ready in %.2f s)%s%s\n", state.deviceName().c_str(), secondsSince(loadBackendStart),
+                fallback.empty() ? "" : "; GPU unavailable: ", fallback.c_str());
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int32_t> pick(0, int32_t(std::min<int64_t>(c.nVocab, 32000) - 1));
     std::vector<int32_t> prompt(size_t(o.promptTokens));
@@ -83,6 +89,13 @@ int runBench(const BenchOptions &o)
     }
     const double genSeconds = secondsSince(genStart);
     const double genRate = double(o.genTokens) / genSeconds;
+    const EvaluatorStats stats = state.stats();
+    if (stats.totalExperts > 0)
+        std::printf("experts:    %lld of %lld resident in VRAM; %.1f%% of %lld expert computations served from VRAM, "
+                    "%lld copied in after a miss\n",
+                    static_cast<long long>(stats.residentExperts), static_cast<long long>(stats.totalExperts),
+                    stats.expertComputations ? 100.0 * double(stats.expertsOnGpu) / double(stats.expertComputations) : 0.0,
+                    static_cast<long long>(stats.expertComputations), static_cast<long long>(stats.expertCopies));
     std::printf("generation: %lld tokens in %.2f s = %.2f tok/s; bandwidth limit %.2f tok/s; %.0f%% of the limit "
                 "(%.1f GB/s of weights)\n",
                 static_cast<long long>(o.genTokens), genSeconds, genRate, limit, 100.0 * genRate / limit,

@@ -2,6 +2,7 @@
 // and the weight bytes one generated token reads.
 #pragma once
 
+#include "engine/backend.h"
 #include "engine/runtime/ops.h"
 
 #include <string>
@@ -14,6 +15,7 @@ struct BenchOptions {
     int64_t genTokens = 128;
     int threads = 0; // 0: every CPU
     MatmulPrecision precision = MatmulPrecision::Exact;
+    BackendOptions backend; // where it runs (--backend, --vram-budget)
 };
 
 int runBench(const BenchOptions &options);

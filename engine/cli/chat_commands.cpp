@@ -67,8 +67,9 @@ Loaded load(const Args &a)
     l.model = Model::load(path);
     l.tokenizer = std::make_unique<Tokenizer>(loadTokenizerSpec(path));
     const int64_t ctx = a.positiveInt("ctx", std::min<int64_t>(l.model->config().nCtxTrain, 8192));
-    l.session = std::make_unique<ChatSession>(*l.model, *l.tokenizer, ctx, defaultThreadPool());
-    l.session->setPrecision(precisionFrom(a));
+    l.session = std::make_unique<ChatSession>(*l.model, *l.tokenizer, ctx, defaultThreadPool(), backendOptionsFrom(a));
+    if (!l.session->backendNotice().empty())
+        std::fprintf(stderr, "running on the CPU (%s)\n", l.session->backendNotice().c_str());
     return l;
 }
 

@@ -3,6 +3,10 @@
 #include "engine/cli/args.h"
 #include "engine/engine_info.h"
 
+#ifdef ENCLAVE_HAVE_CUDA
+#include "cuda/cuda_backend.h"
+#endif
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -30,6 +34,9 @@ constexpr const char *kUsage =
     "  float32 like the reference; fast quantises decode activations to 8 bits (faster, ~1-3%)\n"
     "  bench --model PATH [--prompt 512] [--gen 128] [--threads N]\n"
     "                               prompt and generation tok/s against the memory bandwidth limit\n"
+    "  logits, bench, run and chat take --backend cpu|cuda|auto (default auto: the GPU when one\n"
+    "  is usable) and --vram-budget MiB (default: free VRAM minus a margin; experts that do not\n"
+    "  fit run on the CPU), --gpu N, --profile FILE (expert usage profile, read and updated)\n"
     "  synth --preset NAME --out FILE.gguf [--quant Q4_K_M|Q8_0|Q6_K|Q4_0|BF16|F32] [--seed N]\n"
     "                               a random model of a real shape (qwen3-30b-a3b, olmoe-1b-7b,\n"
     "                               deepseek-v2-lite, tiny-*) for benchmarks\n"
@@ -57,6 +64,9 @@ int main(int argc, char **argv)
         std::printf("enclave-cli %s\n", enclave::engineVersion().data());
         return 0;
     }
+#ifdef ENCLAVE_HAVE_CUDA
+    enclave::cuda::registerCudaBackend();
+#endif
     const Command commands[] = {
         {"info", runInfo, {"json"}},
         {"logits", runLogits, {}},

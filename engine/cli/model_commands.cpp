@@ -27,12 +27,15 @@ int runLogits(const Args &args)
     setDefaultThreadCount(int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0))));
     const auto model = Model::load(args.value("model"));
     const int64_t vocab = model->config().nVocab;
-    InferenceState state(*model, int64_t(tokens.size()), defaultThreadPool());
-    state.setPrecision(precisionFrom(args));
+    std::string fallback;
+    const auto state = createEvaluator(*model, int64_t(tokens.size()), defaultThreadPool(), backendOptionsFrom(args),
+                                       &fallback);
+    if (!fallback.empty())
+        std::fprintf(stderr, "enclave-cli logits: running on the CPU (%s)\n", fallback.c_str());
     std::vector<float> logits(tokens.size() * size_t(vocab));
     for (size_t at = 0; at < tokens.size(); at += size_t(step)) {
         const size_t count = std::min(size_t(step), tokens.size() - at);
-        state.evaluate(std::span(tokens).subspan(at, count), logits.data() + at * size_t(vocab));
+        state->evaluate(std::span(tokens).subspan(at, count), logits.data() + at * size_t(vocab));
     }
     writeFile(out, logits.data(), logits.size() * sizeof(float));
     std::fprintf(stderr, "enclave-cli logits: %zu positions x %lld vocabulary written to %s\n", tokens.size(),
@@ -47,7 +50,8 @@ int runBench(const Args &args)
     options.promptTokens = args.positiveInt("prompt", options.promptTokens);
     options.genTokens = args.positiveInt("gen", options.genTokens);
     options.threads = int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0)));
-    options.precision = precisionFrom(args);
+    options.backend = backendOptionsFrom(args);
+    options.precision = options.backend.precision;
     return enclave::runBench(options);
 }
 

@@ -2,6 +2,7 @@
 // residual, then the output norm and the vocabulary projection.
 #include "engine/runtime/inference_state.h"
 
+#include "engine/cpu/thread_pool.h"
 #include "engine/runtime/layer_ops.h"
 
 #include <stdexcept>
@@ -13,6 +14,14 @@ InferenceState::InferenceState(const Model &model, int64_t contextLength, Thread
     : m_model(model), m_pool(pool), m_rope(model.config().rope),
       m_cache(model.config(), contextLength > 0 ? contextLength : model.config().nCtxTrain)
 {
+    const ModelConfig &c = model.config();
+    for (int64_t i = 0; i < c.nLayer; ++i)
+        m_stats.totalExperts += c.isMoeLayer(i) ? c.moe.nExpert : 0;
+}
+
+std::string InferenceState::deviceName() const
+{
+    return "CPU (" + std::to_string(m_pool.size()) + " threads)";
 }
 
 void InferenceState::truncate(int64_t n)
@@ -47,7 +56,7 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
 void InferenceState::runLayers(float *residual, int64_t n)
 {
     const ModelConfig &c = m_model.config();
-    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision};
+    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook};
     std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
     for (int64_t i = 0; i < c.nLayer; ++i) {
         const LayerWeights &l = m_model.weights().layers[size_t(i)];
@@ -63,7 +72,7 @@ void InferenceState::runLayers(float *residual, int64_t n)
         for (int64_t t = 0; t < n; ++t)
             rmsNorm(residual + t * c.nEmbd, l.ffnNorm.data(), normed.data() + t * c.nEmbd, c.nEmbd, c.normEps);
         if (c.isMoeLayer(i))
-            moeFeedForward(ctx, l, normed.data(), out.data());
+            m_stats.expertComputations += moeFeedForward(ctx, l, i, normed.data(), out.data());
         else
             denseFeedForward(ctx, l, normed.data(), out.data());
         for (int64_t j = 0; j < n * c.nEmbd; ++j)

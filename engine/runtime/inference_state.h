@@ -1,8 +1,9 @@
-// InferenceState: one sequence being evaluated — its KV cache and position. Feed prompt
-// chunks or single tokens; each call continues after what the cache already holds.
+// InferenceState: the CPU evaluator — one sequence being evaluated, its KV cache and position.
+// Feed prompt chunks or single tokens; each call continues after what the cache already holds.
 // Not thread-safe; one state per conversation. The Model must outlive it.
 #pragma once
 
+#include "engine/backend.h"
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/model.h"
 #include "engine/runtime/ops.h"
@@ -13,23 +14,26 @@ namespace enclave {
 
 class ThreadPool;
 
-class InferenceState {
+class InferenceState final : public Evaluator {
 public:
     // contextLength: positions the cache holds (≤ 0: the model's training context).
     InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool);
 
-    int64_t position() const { return m_position; }
-    int64_t capacity() const { return m_cache.capacity; }
-    const Model &model() const { return m_model; }
+    int64_t position() const override { return m_position; }
+    int64_t capacity() const override { return m_cache.capacity; }
+    const Model &model() const override { return m_model; }
     // Forget every position from n on (n ≤ position()); cached prefix reuse keeps the rest.
-    void truncate(int64_t n);
-    void setPrecision(MatmulPrecision precision) { m_precision = precision; }
+    void truncate(int64_t n) override;
+    void setPrecision(MatmulPrecision precision) override { m_precision = precision; }
     MatmulPrecision precision() const { return m_precision; }
+    void setRoutingHook(moe::RoutingHook *hook) override { m_hook = hook; }
+    std::string deviceName() const override;
+    EvaluatorStats stats() const override { return m_stats; }
 
     // Evaluates tokens at positions position()...; writes logits [tokens.size(), nVocab] of
     // every token to allLogits and/or of the last one to lastLogits (either may be null).
     // Throws std::out_of_range for a token id outside the vocabulary or a full cache.
-    void evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits = nullptr);
+    void evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits = nullptr) override;
 
 private:
     void runLayers(float *residual, int64_t n);
@@ -41,6 +45,8 @@ private:
     KvCache m_cache;
     int64_t m_position = 0;
     MatmulPrecision m_precision = MatmulPrecision::Exact;
+    moe::RoutingHook *m_hook = nullptr;
+    EvaluatorStats m_stats;
 };
 
 } // namespace enclave

@@ -5,11 +5,15 @@
 #include "engine/arch/model_config.h"
 #include "engine/arch/weights.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/experts.h"
 #include "engine/runtime/ops.h"
 
 namespace enclave {
 
 class ThreadPool;
+namespace moe {
+class RoutingHook;
+}
 
 struct ChunkContext {
     const ModelConfig &config;
@@ -19,6 +23,7 @@ struct ChunkContext {
     int64_t firstPos; // position of the chunk's first token
     int64_t n;        // tokens in the chunk
     MatmulPrecision precision = MatmulPrecision::Exact;
+    moe::RoutingHook *hook = nullptr; // sees (and may override) every routing decision
 };
 
 // x: normed input [n, nEmbd] → out [n, nEmbd]; appends the chunk's keys/values to the cache.
@@ -26,13 +31,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *x, float *out);
 // x: normed input [n, nEmbd] → out [n, nEmbd].
 void denseFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out);
-void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out);
-
-// Routing of one token: the chosen experts and their weights (after normalisation/scale).
-struct Routing {
-    std::vector<int> experts;
-    std::vector<float> weights;
-};
-Routing routeToken(const MoeConfig &m, const float *routerLogits, const float *selectionBias);
+// Returns the (token, expert) computations it ran.
+int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *x, float *out);
 
 } // namespace enclave

@@ -4,6 +4,7 @@
 #include "engine/runtime/layer_ops.h"
 
 #include "engine/cpu/thread_pool.h"
+#include "engine/moe/routing_hook.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,14 +13,43 @@
 namespace enclave {
 namespace {
 
-void swigluFfn(const ChunkContext &ctx, const Expert &e, const float *x, int64_t n, float *out)
+void swigluFfn(const Expert &e, const float *x, int64_t n, float *out, ThreadPool &pool, MatmulPrecision precision)
 {
     const int64_t ff = e.gate.rows;
     std::vector<float> gate(size_t(n * ff)), up(size_t(n * ff));
-    matmul(e.gate, x, n, gate.data(), ctx.pool, ctx.precision);
-    matmul(e.up, x, n, up.data(), ctx.pool, ctx.precision);
+    matmul(e.gate, x, n, gate.data(), pool, precision);
+    matmul(e.up, x, n, up.data(), pool, precision);
     swiglu(gate.data(), up.data(), gate.data(), n * ff);
-    matmul(e.down, gate.data(), n, out, ctx.pool, ctx.precision);
+    matmul(e.down, gate.data(), n, out, pool, precision);
+}
+
+std::vector<float> routingScores(const MoeConfig &m, const float *routerLogits)
+{
+    std::vector<float> scores(routerLogits, routerLogits + m.nExpert);
+    if (m.gating == ExpertGating::Softmax)
+        softmax(scores.data(), m.nExpert);
+    else
+        for (float &s : scores)
+            s = 1.0f / (1.0f + std::exp(-s));
+    return scores;
+}
+
+// The selected experts' weights: their scores, normalised to sum 1 if asked, then scaled.
+template <class Ids>
+std::vector<float> weightsOf(const MoeConfig &m, const std::vector<float> &scores, const Ids &experts)
+{
+    std::vector<float> weights;
+    float sum = 0.0f;
+    for (auto e : experts) {
+        weights.push_back(scores[size_t(e)]);
+        sum += scores[size_t(e)];
+    }
+    for (float &w : weights) {
+        if (m.normTopK)
+            w /= sum + 1e-20f;
+        w *= float(m.routedScale);
+    }
+    return weights;
 }
 
 // Indices of the k largest values (ties: lower index first).
@@ -55,12 +85,7 @@ void maskGroups(const MoeConfig &m, std::vector<float> &selection)
 
 Routing routeToken(const MoeConfig &m, const float *routerLogits, const float *selectionBias)
 {
-    std::vector<float> scores(routerLogits, routerLogits + m.nExpert);
-    if (m.gating == ExpertGating::Softmax)
-        softmax(scores.data(), m.nExpert);
-    else
-        for (float &s : scores)
-            s = 1.0f / (1.0f + std::exp(-s));
+    const std::vector<float> scores = routingScores(m, routerLogits);
     std::vector<float> selection = scores;
     if (selectionBias)
         for (int64_t e = 0; e < m.nExpert; ++e)
@@ -69,25 +94,48 @@ Routing routeToken(const MoeConfig &m, const float *routerLogits, const float *s
         maskGroups(m, selection);
     Routing r;
     r.experts = topK(selection, m.nExpertUsed);
-    float sum = 0.0f;
-    for (int e : r.experts) {
-        r.weights.push_back(scores[size_t(e)]);
-        sum += scores[size_t(e)];
-    }
-    for (float &w : r.weights) {
-        if (m.normTopK)
-            w /= sum + 1e-20f;
-        w *= float(m.routedScale);
-    }
+    r.weights = weightsOf(m, scores, r.experts);
     return r;
+}
+
+std::vector<float> routingWeightsFor(const MoeConfig &m, const float *routerLogits, std::span<const int32_t> experts)
+{
+    return weightsOf(m, routingScores(m, routerLogits), experts);
+}
+
+void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::span<const ExpertTask> tasks, float *out,
+                     ThreadPool &pool, MatmulPrecision precision)
+{
+    const int64_t d = width;
+    std::vector<std::vector<const ExpertTask *>> byExpert(l.experts.size());
+    for (const ExpertTask &task : tasks)
+        byExpert[size_t(task.expert)].push_back(&task);
+    std::vector<float> xs, ys;
+    for (size_t e = 0; e < byExpert.size(); ++e) {
+        const auto &mine = byExpert[e];
+        if (mine.empty())
+            continue;
+        const int64_t rows = int64_t(mine.size());
+        xs.resize(size_t(rows * d));
+        ys.resize(size_t(rows * d));
+        for (int64_t i = 0; i < rows; ++i)
+            std::copy_n(x + mine[size_t(i)]->token * d, d, xs.data() + i * d);
+        swigluFfn(l.experts[e], xs.data(), rows, ys.data(), pool, precision);
+        for (int64_t i = 0; i < rows; ++i) {
+            float *o = out + mine[size_t(i)]->token * d;
+            const float w = mine[size_t(i)]->weight;
+            for (int64_t j = 0; j < d; ++j)
+                o[j] += w * ys[size_t(i * d + j)];
+        }
+    }
 }
 
 void denseFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)
 {
-    swigluFfn(ctx, Expert{l.ffnGate, l.ffnUp, l.ffnDown}, x, ctx.n, out);
+    swigluFfn(Expert{l.ffnGate, l.ffnUp, l.ffnDown}, x, ctx.n, out, ctx.pool, ctx.precision);
 }
 
-void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)
+int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *x, float *out)
 {
     const ModelConfig &c = ctx.config;
     const MoeConfig &m = c.moe;
@@ -95,36 +143,30 @@ void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float 
     std::vector<float> logits(size_t(n * m.nExpert));
     matmul(l.router, x, n, logits.data(), ctx.pool, ctx.precision);
 
-    // Tokens per expert, with their routing weights.
-    std::vector<std::vector<std::pair<int64_t, float>>> assigned(size_t(m.nExpert));
+    std::vector<ExpertTask> tasks;
+    std::vector<int32_t> ids;
     for (int64_t t = 0; t < n; ++t) {
-        const Routing r = routeToken(m, logits.data() + t * m.nExpert, l.routerBias.empty() ? nullptr : l.routerBias.data());
+        const float *tokenLogits = logits.data() + t * m.nExpert;
+        Routing r = routeToken(m, tokenLogits, l.routerBias.empty() ? nullptr : l.routerBias.data());
+        if (ctx.hook) {
+            ids.assign(r.experts.begin(), r.experts.end());
+            ctx.hook->routed(layer, ctx.firstPos + t, ids);
+            if (!std::equal(ids.begin(), ids.end(), r.experts.begin())) {
+                r.experts.assign(ids.begin(), ids.end());
+                r.weights = routingWeightsFor(m, tokenLogits, ids);
+            }
+        }
         for (size_t i = 0; i < r.experts.size(); ++i)
-            assigned[size_t(r.experts[i])].push_back({t, r.weights[i]});
+            tasks.push_back({t, int32_t(r.experts[i]), r.weights[i]});
     }
     std::fill_n(out, n * d, 0.0f);
-    std::vector<float> xs, ys;
-    for (int64_t e = 0; e < m.nExpert; ++e) {
-        const auto &tokens = assigned[size_t(e)];
-        if (tokens.empty())
-            continue;
-        const int64_t rows = int64_t(tokens.size());
-        xs.resize(size_t(rows * d));
-        ys.resize(size_t(rows * d));
-        for (int64_t i = 0; i < rows; ++i)
-            std::copy_n(x + tokens[size_t(i)].first * d, d, xs.data() + i * d);
-        swigluFfn(ctx, l.experts[size_t(e)], xs.data(), rows, ys.data());
-        for (int64_t i = 0; i < rows; ++i) {
-            float *o = out + tokens[size_t(i)].first * d;
-            const float w = tokens[size_t(i)].second;
-            for (int64_t j = 0; j < d; ++j)
-                o[j] += w * ys[size_t(i * d + j)];
-        }
-    }
+    runExpertsOnCpu(l, x, d, tasks, out, ctx.pool, ctx.precision);
+    const int64_t computed = int64_t(tasks.size());
+    std::vector<float> ys;
     if (!l.shared.gate.present())
-        return;
+        return computed;
     ys.resize(size_t(n * d));
-    swigluFfn(ctx, l.shared, x, n, ys.data());
+    swigluFfn(l.shared, x, n, ys.data(), ctx.pool, ctx.precision);
     for (int64_t t = 0; t < n; ++t) {
         float gate = 1.0f;
         if (!l.sharedGate.empty()) {
@@ -136,6 +178,7 @@ void moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float 
         for (int64_t j = 0; j < d; ++j)
             out[t * d + j] += gate * ys[size_t(t * d + j)];
     }
+    return computed;
 }
 
 } // namespace enclave
