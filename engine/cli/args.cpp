@@ -86,7 +86,7 @@ MatmulPrecision precisionFrom(const Args &args)
 BackendOptions backendOptionsFrom(const Args &args)
 {
     BackendOptions o;
-    o.backend = args.valueOr("backend", "auto");
+    o.backend = args.valueOr("backend", "cpu");
     if (args.has("vram-budget"))
         o.vramBudgetBytes = args.integer("vram-budget", 0) * (int64_t(1) << 20);
     if (o.vramBudgetBytes < -1)

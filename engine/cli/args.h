@@ -27,7 +27,7 @@ struct Args {
 // --precision exact|fast (default exact); throws on anything else.
 MatmulPrecision precisionFrom(const Args &args);
 
-// --backend cpu|cuda|auto (default auto), --vram-budget MiB (default: free VRAM minus a margin),
+// --backend cpu|cuda|auto (default cpu), --vram-budget MiB (default: free VRAM minus a margin),
 // --gpu N, --profile FILE (expert usage profile), --precision.
 BackendOptions backendOptionsFrom(const Args &args);
 

@@ -1,0 +1,667 @@
+// The CUDA forward pass (see cuda_evaluator.h). Layer by layer it mirrors engine/runtime: the same
+// stages, the same float32 math, so a GPU run matches the CPU reference to rounding.
+#include "cuda/cuda_evaluator.h"
+
+#include "cuda/cuda_check.h"
+#include "cuda/forward_kernels.cuh"
+#include "cuda/moe_kernels.cuh"
+#include "cuda/quant_matvec.cuh"
+#include "engine/cpu/thread_pool.h"
+#include "engine/moe/expert_cache.h"
+#include "engine/moe/expert_usage.h"
+#include "engine/moe/routing_hook.h"
+#include "engine/runtime/experts.h"
+#include "engine/runtime/model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace enclave::cuda {
+namespace {
+
+constexpr int64_t kMiB = int64_t(1) << 20;
+// Misses copied into VRAM per MoE layer and token at most: the side stream's bandwidth.
+constexpr int32_t kAdmissionsPerLayer = 2;
+// Dequantized weight tile for the prompt GEMM (floats).
+constexpr int64_t kTileFloats = int64_t(16) << 20;
+// Tokens whose logits are projected at once.
+constexpr int64_t kLogitRows = 32;
+
+int64_t kvFloatsPerPosition(const ModelConfig &c)
+{
+    if (c.isMla())
+        return c.mla.kvLoraRank + c.mla.qkRopeDim;
+    return c.nHeadKv * (c.headDim + c.headDimV);
+}
+
+int64_t routedExperts(const ModelConfig &c)
+{
+    int64_t total = 0;
+    for (int64_t i = 0; i < c.nLayer; ++i)
+        total += c.isMoeLayer(i) ? c.moe.nExpert : 0;
+    return total;
+}
+
+std::string mib(int64_t bytes) { return std::to_string(bytes / kMiB) + " MiB"; }
+
+} // namespace
+
+CudaEvaluator::StreamOwner::~StreamOwner()
+{
+    if (stream) {
+        cudaStreamSynchronize(stream);
+        cudaStreamDestroy(stream);
+    }
+}
+
+void CudaEvaluator::PinnedFree::operator()(void *p) const { cudaFreeHost(p); }
+
+template <class T>
+T *CudaEvaluator::scratch(size_t count)
+{
+    m_buffers.emplace_back(std::max<size_t>(count, 1) * sizeof(T));
+    return m_buffers.back().as<T>();
+}
+
+template <class T>
+T *CudaEvaluator::pinned(size_t count)
+{
+    void *p = nullptr;
+    CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(count, 1) * sizeof(T), cudaHostAllocDefault));
+    m_pinned.emplace_back(p);
+    return static_cast<T *>(p);
+}
+
+CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPool &pool, const BackendOptions &options)
+    : m_model(model), m_config(model.config()), m_pool(pool), m_options(options), m_precision(options.precision),
+      m_rope(model.config().rope)
+{
+    const ModelConfig &c = m_config;
+    m_capacity = contextLength > 0 ? contextLength : c.nCtxTrain;
+    int devices = 0;
+    if (const cudaError_t status = cudaGetDeviceCount(&devices); status != cudaSuccess || devices == 0)
+        throw std::runtime_error(std::string("no usable NVIDIA GPU (") +
+                                 (status != cudaSuccess ? cudaGetErrorString(status) : "none found") + ")");
+    if (options.device < 0 || options.device >= devices)
+        throw std::runtime_error("GPU " + std::to_string(options.device) + " does not exist (" +
+                                 std::to_string(devices) + " found)");
+    CUDA_CHECK(cudaSetDevice(options.device));
+    cudaDeviceProp prop{};
+    CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
+    size_t freeBytes = 0, totalBytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
+
+    // The budget, and what must fit in it before any expert does.
+    const int64_t margin = std::max<int64_t>(512 * kMiB, int64_t(totalBytes) / 20);
+    const int64_t usable = int64_t(freeBytes) - margin;
+    m_plan.budgetBytes = options.vramBudgetBytes < 0 ? usable : std::min(options.vramBudgetBytes, usable);
+    const int64_t N = m_maxChunk;
+    const int64_t d = c.nEmbd, k = std::max<int64_t>(c.moe.nExpertUsed, 1);
+    const int64_t ff = std::max({c.nFf, c.moe.nFfShared, c.moe.nFfExpert, int64_t(1)});
+    const int64_t heads = c.nHead * std::max(c.headDimV, c.mla.vHeadDim);
+    const int64_t qWidth = c.nHead * c.headDim;
+    const int64_t attnScratch =
+        c.isMla() ? latentAttentionScratchFloats(N, c.nHead, c.mla.kvLoraRank, m_capacity)
+                  : attentionScratchFloats(N, c.nHead, c.headDimV, m_capacity);
+    const int64_t scratchFloats = 6 * N * d + N * qWidth + 2 * N * c.nHeadKv * std::max(c.headDim, c.headDimV) +
+                                  N * heads + N * (c.mla.qLoraRank + c.mla.kvLoraRank + c.mla.qkRopeDim) +
+                                  2 * N * c.nHead * (c.mla.kvLoraRank + c.mla.qkRopeDim) + 2 * N * ff +
+                                  N * std::max<int64_t>(c.moe.nExpert, 1) + std::max(8 * k, N) * d + attnScratch +
+                                  kTileFloats + kLogitRows * c.nVocab + 8 * N * k + N * c.nHead;
+    const int64_t kvBytes = c.nLayer * m_capacity * kvFloatsPerPosition(c) * int64_t(sizeof(float));
+    m_plan.baseBytes = DeviceModel::bytesNeeded(model) + kvBytes + scratchFloats * int64_t(sizeof(float)) +
+                       ExpertStore::slotBytes(model) /* prompt streaming buffer */;
+    if (m_plan.baseBytes > m_plan.budgetBytes)
+        throw std::runtime_error("the model's shared weights and a " + std::to_string(m_capacity) +
+                                 "-token cache need " + mib(m_plan.baseBytes) + " of VRAM; the budget is " +
+                                 mib(std::max<int64_t>(m_plan.budgetBytes, 0)) + " (" + mib(int64_t(freeBytes)) +
+                                 " free on " + prop.name + ")");
+    m_plan.totalExperts = routedExperts(c);
+    m_plan.slotBytes = ExpertStore::slotBytes(model);
+    if (m_plan.totalExperts > 0 && ExpertStore::expertsSupported(model) && m_plan.slotBytes > 0)
+        m_plan.slots = std::min(m_plan.totalExperts, (m_plan.budgetBytes - m_plan.baseBytes) / m_plan.slotBytes);
+
+    CUDA_CHECK(cudaStreamCreateWithFlags(&m_streamOwner.stream, cudaStreamNonBlocking));
+    m_stream = m_streamOwner.stream;
+    m_weights = std::make_unique<DeviceModel>(model);
+    for (int64_t i = 0; i < c.nLayer; ++i)
+        m_kv.emplace_back(size_t(m_capacity * kvFloatsPerPosition(c)) * sizeof(float));
+    allocateScratch();
+    if (m_plan.slotBytes > 0)
+        m_streamed = CudaBuffer(size_t(m_plan.slotBytes));
+    m_experts = std::make_unique<ExpertStore>(model, m_plan.slots, m_stream);
+
+    if (m_plan.totalExperts > 0) {
+        // A missing or unusable profile starts cold; the reason only matters to a person debugging.
+        std::string reason;
+        m_usage = std::make_unique<moe::ExpertUsage>(
+            options.usageProfilePath.empty()
+                ? moe::ExpertUsage(int32_t(c.nLayer), int32_t(c.moe.nExpert))
+                : moe::ExpertUsage::loadOrCold(options.usageProfilePath, int32_t(c.nLayer), int32_t(c.moe.nExpert),
+                                               moe::ExpertUsage::kDefaultHalfLife, &reason));
+        if (m_plan.slots == m_plan.totalExperts) {
+            int64_t slot = 0;
+            for (int64_t i = 0; i < c.nLayer; ++i)
+                if (c.isMoeLayer(i))
+                    for (int64_t e = 0; e < c.moe.nExpert; ++e)
+                        m_experts->loadNow(slot++, i, e);
+        } else if (m_plan.slots > 0) {
+            m_cache = std::make_unique<moe::ExpertCache>(int32_t(c.nLayer), int32_t(c.moe.nExpert),
+                                                         int32_t(m_plan.slots));
+            for (const moe::SlotChange &change : m_cache->warmStart(*m_usage))
+                m_experts->loadNow(change.slot, change.incoming.layer, change.incoming.expert);
+        }
+    }
+    CUDA_CHECK(cudaStreamSynchronize(m_stream));
+    m_deviceName = std::string(prop.name) +
+                   (m_plan.slots < m_plan.totalExperts ? " + CPU (" + std::to_string(pool.size()) + " threads)" : "");
+}
+
+CudaEvaluator::~CudaEvaluator()
+{
+    if (m_stream)
+        cudaStreamSynchronize(m_stream);
+}
+
+void CudaEvaluator::allocateScratch()
+{
+    const ModelConfig &c = m_config;
+    const int64_t N = m_maxChunk, d = c.nEmbd, k = std::max<int64_t>(c.moe.nExpertUsed, 1);
+    const int64_t ff = std::max({c.nFf, c.moe.nFfShared, c.moe.nFfExpert, int64_t(1)});
+    const int64_t rank = c.mla.kvLoraRank, ropeDim = c.mla.qkRopeDim;
+    const int64_t qWidth = c.isMla() ? c.nHead * (c.mla.qkNopeDim + ropeDim) : c.nHead * c.headDim;
+    const int64_t headsWidth = c.nHead * (c.isMla() ? c.mla.vHeadDim : c.headDimV);
+    Scratch &s = m_s;
+    s.residual = scratch<float>(size_t(N * d));
+    s.normed = scratch<float>(size_t(N * d));
+    s.attnOut = scratch<float>(size_t(N * d));
+    s.ffnOut = scratch<float>(size_t(N * d));
+    s.partial = scratch<float>(size_t(N * d));
+    s.gathered = scratch<float>(size_t(N * d));
+    s.q = scratch<float>(size_t(N * qWidth));
+    s.k = scratch<float>(size_t(N * c.nHeadKv * c.headDim));
+    s.v = scratch<float>(size_t(N * c.nHeadKv * c.headDimV));
+    s.heads = scratch<float>(size_t(N * headsWidth));
+    s.qa = scratch<float>(size_t(N * c.mla.qLoraRank));
+    s.kvA = scratch<float>(size_t(N * (rank + ropeDim)));
+    s.qLatent = scratch<float>(size_t(N * c.nHead * rank));
+    s.qRope = scratch<float>(size_t(N * c.nHead * ropeDim));
+    s.latentOut = scratch<float>(size_t(N * c.nHead * rank));
+    s.gate = scratch<float>(size_t(std::max(N, 8 * k) * ff));
+    s.up = scratch<float>(size_t(std::max(N, 8 * k) * ff));
+    s.routerLogits = scratch<float>(size_t(N * std::max<int64_t>(c.moe.nExpert, 1)));
+    s.expertIds = scratch<int32_t>(size_t(N * k));
+    s.expertWeights = scratch<float>(size_t(N * k));
+    s.rowIds = scratch<int32_t>(size_t(N * k));
+    s.rowWeights = scratch<float>(size_t(N * k));
+    s.expertY = scratch<float>(size_t(std::max(8 * k, N) * d));
+    s.attnScratchFloats = c.isMla() ? latentAttentionScratchFloats(N, c.nHead, rank, m_capacity)
+                                    : attentionScratchFloats(N, c.nHead, c.headDimV, m_capacity);
+    s.attnScratch = scratch<float>(size_t(s.attnScratchFloats));
+    s.tileFloats = m_gemm.available() ? kTileFloats : 0;
+    s.tile = scratch<float>(size_t(s.tileFloats));
+    s.logitRows = kLogitRows;
+    s.logits = scratch<float>(size_t(kLogitRows * c.nVocab));
+    s.cos = scratch<float>(size_t(N * std::max<int64_t>(c.rope.dims / 2, 1)));
+    s.sin = scratch<float>(size_t(N * std::max<int64_t>(c.rope.dims / 2, 1)));
+    s.tokenIds = scratch<int32_t>(size_t(N));
+    // Head index per (token, head) job of the per-head MLA matvecs: 0..nHead-1 repeated.
+    s.headIds = scratch<int32_t>(size_t(N * c.nHead));
+    std::vector<int32_t> headIds(size_t(N * c.nHead));
+    for (size_t i = 0; i < headIds.size(); ++i)
+        headIds[i] = int32_t(int64_t(i) % c.nHead);
+    CUDA_CHECK(cudaMemcpy(s.headIds, headIds.data(), headIds.size() * sizeof(int32_t), cudaMemcpyHostToDevice));
+
+    Pinned &h = m_h;
+    h.tokenIds = pinned<int32_t>(size_t(N));
+    h.cos = pinned<float>(size_t(N * std::max<int64_t>(c.rope.dims / 2, 1)));
+    h.sin = pinned<float>(size_t(N * std::max<int64_t>(c.rope.dims / 2, 1)));
+    h.routerLogits = pinned<float>(size_t(N * std::max<int64_t>(c.moe.nExpert, 1)));
+    h.normed = pinned<float>(size_t(N * d));
+    h.partial = pinned<float>(size_t(N * d));
+    h.expertIds = pinned<int32_t>(size_t(N * k));
+    h.expertWeights = pinned<float>(size_t(N * k));
+    h.rowIds = pinned<int32_t>(size_t(N * k));
+    h.rowWeights = pinned<float>(size_t(N * k));
+    h.observedIds = pinned<int32_t>(size_t(c.nLayer * 8 * k));
+}
+
+void CudaEvaluator::truncate(int64_t n)
+{
+    if (n < 0 || n > m_position)
+        throw std::out_of_range("truncate(" + std::to_string(n) + ") beyond position " + std::to_string(m_position));
+    m_position = n;
+}
+
+EvaluatorStats CudaEvaluator::stats() const
+{
+    EvaluatorStats s;
+    s.expertComputations = m_expertComputations;
+    s.expertsOnGpu = m_expertsOnGpu;
+    s.expertCopies = m_experts ? m_experts->copies() : 0;
+    s.residentExperts = m_experts ? m_experts->readyCount() : 0;
+    s.totalExperts = m_plan.totalExperts;
+    s.vramBytes = m_plan.baseBytes + m_plan.slots * m_plan.slotBytes;
+    return s;
+}
+
+void CudaEvaluator::saveProfile()
+{
+    if (m_usage && !m_options.usageProfilePath.empty())
+        m_usage->save(m_options.usageProfilePath);
+}
+
+void CudaEvaluator::evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits)
+{
+    const ModelConfig &c = m_config;
+    const int64_t n = int64_t(tokens.size());
+    if (n == 0)
+        return;
+    if (m_position + n > m_capacity)
+        throw std::out_of_range("context full: " + std::to_string(m_position) + " + " + std::to_string(n) +
+                                " tokens exceed the context length " + std::to_string(m_capacity));
+    for (const int32_t id : tokens)
+        if (id < 0 || id >= c.nVocab)
+            throw std::out_of_range("token id " + std::to_string(id) + " outside the vocabulary of " +
+                                    std::to_string(c.nVocab));
+    CUDA_CHECK(cudaSetDevice(m_options.device));
+    for (int64_t at = 0; at < n; at += m_maxChunk) {
+        const int64_t count = std::min(m_maxChunk, n - at);
+        forwardChunk(tokens.subspan(size_t(at), size_t(count)), allLogits ? allLogits + at * c.nVocab : nullptr,
+                     at + count == n ? lastLogits : nullptr);
+    }
+}
+
+void CudaEvaluator::matmul(const DeviceMatrix &w, const float *x, int64_t n, float *y)
+{
+    if (n <= kMatvecMaxTokens) {
+        launchQuantMatvec(w.type, w.data, w.rows, w.cols, x, n, y, m_stream);
+        return;
+    }
+    if (!m_gemm.available()) {
+        for (int64_t t = 0; t < n; t += kMatvecMaxTokens)
+            launchQuantMatvec(w.type, w.data, w.rows, w.cols, x + t * w.cols, std::min(kMatvecMaxTokens, n - t),
+                              y + t * w.rows, m_stream);
+        return;
+    }
+    if (w.type == QuantType::F32) {
+        m_gemm.multiply(static_cast<const float *>(w.data), w.rows, w.cols, x, n, y, w.rows, m_stream);
+        return;
+    }
+    const int64_t tileRows = std::max<int64_t>(1, m_s.tileFloats / w.cols);
+    for (int64_t r0 = 0; r0 < w.rows; r0 += tileRows) {
+        const int64_t rows = std::min(tileRows, w.rows - r0);
+        launchDequantizeTile(w.type, w.data, w.rowBytes, w.cols, r0, rows, m_s.tile, m_stream);
+        m_gemm.multiply(m_s.tile, rows, w.cols, x, n, y + r0, w.rows, m_stream);
+    }
+}
+
+void CudaEvaluator::forwardChunk(std::span<const int32_t> tokens, float *allLogits, float *lastLogits)
+{
+    const ModelConfig &c = m_config;
+    const int64_t n = int64_t(tokens.size()), d = c.nEmbd;
+    std::copy(tokens.begin(), tokens.end(), m_h.tokenIds);
+    CUDA_CHECK(cudaMemcpyAsync(m_s.tokenIds, m_h.tokenIds, size_t(n) * sizeof(int32_t), cudaMemcpyHostToDevice, m_stream));
+    const DeviceMatrix &embd = m_weights->tokenEmbd();
+    launchDequantizeRows(embd.type, embd.data, embd.rowBytes, embd.cols, m_s.tokenIds, n, m_s.residual, m_stream);
+
+    // RoPE tables of the chunk's positions, computed on the host exactly as the CPU path does.
+    const int64_t pairs = c.rope.dims / 2;
+    if (pairs > 0) {
+        std::vector<float> cos, sin;
+        for (int64_t t = 0; t < n; ++t) {
+            m_rope.at(m_position + t, cos, sin);
+            std::copy_n(cos.data(), pairs, m_h.cos + t * pairs);
+            std::copy_n(sin.data(), pairs, m_h.sin + t * pairs);
+        }
+        CUDA_CHECK(cudaMemcpyAsync(m_s.cos, m_h.cos, size_t(n * pairs) * sizeof(float), cudaMemcpyHostToDevice, m_stream));
+        CUDA_CHECK(cudaMemcpyAsync(m_s.sin, m_h.sin, size_t(n * pairs) * sizeof(float), cudaMemcpyHostToDevice, m_stream));
+    }
+
+    if (m_usage)
+        m_usage->advance(n);
+    if (m_cache)
+        for (int64_t t = 0; t < n; ++t)
+            m_cache->advanceToken();
+    for (int64_t i = 0; i < c.nLayer; ++i) {
+        const DeviceLayer &l = m_weights->layer(i);
+        launchRmsNorm(m_s.residual, d, l.attnNorm, m_s.normed, d, n, d, c.normEps, m_stream);
+        if (c.isMla())
+            latentAttention(i, n);
+        else
+            attention(i, n);
+        launchAdd(m_s.residual, m_s.attnOut, n * d, m_stream);
+        launchRmsNorm(m_s.residual, d, l.ffnNorm, m_s.normed, d, n, d, c.normEps, m_stream);
+        feedForward(i, n);
+        launchAdd(m_s.residual, m_s.ffnOut, n * d, m_stream);
+    }
+    projectLogits(n, allLogits, lastLogits);
+    m_position += n;
+    flushObservedRouting();
+}
+
+void CudaEvaluator::attention(int64_t layer, int64_t n)
+{
+    const ModelConfig &c = m_config;
+    const DeviceLayer &l = m_weights->layer(layer);
+    const int64_t qW = c.nHead * c.headDim, kW = c.nHeadKv * c.headDim, vW = c.nHeadKv * c.headDimV;
+    matmul(l.wq, m_s.normed, n, m_s.q);
+    matmul(l.wk, m_s.normed, n, m_s.k);
+    matmul(l.wv, m_s.normed, n, m_s.v);
+    if (l.bq)
+        launchAddBias(m_s.q, l.bq, n, qW, m_stream);
+    if (l.bk)
+        launchAddBias(m_s.k, l.bk, n, kW, m_stream);
+    if (l.bv)
+        launchAddBias(m_s.v, l.bv, n, vW, m_stream);
+    if (c.qkNorm) {
+        launchRmsNorm(m_s.q, c.headDim, l.qNorm, m_s.q, c.headDim, n * c.nHead, c.headDim, c.normEps, m_stream);
+        launchRmsNorm(m_s.k, c.headDim, l.kNorm, m_s.k, c.headDim, n * c.nHeadKv, c.headDim, c.normEps, m_stream);
+    } else if (c.qkNormFull) {
+        launchRmsNorm(m_s.q, qW, l.qNorm, m_s.q, qW, n, qW, c.normEps, m_stream);
+        launchRmsNorm(m_s.k, kW, l.kNorm, m_s.k, kW, n, kW, c.normEps, m_stream);
+    }
+    launchRope(m_s.q, n, c.nHead, qW, c.headDim, c.rope.style, c.rope.dims, m_s.cos, m_s.sin, m_stream);
+    launchRope(m_s.k, n, c.nHeadKv, kW, c.headDim, c.rope.style, c.rope.dims, m_s.cos, m_s.sin, m_stream);
+    float *kCache = m_kv[size_t(layer)].as<float>();
+    float *vCache = kCache + m_capacity * kW;
+    CUDA_CHECK(cudaMemcpyAsync(kCache + m_position * kW, m_s.k, size_t(n * kW) * sizeof(float), cudaMemcpyDeviceToDevice,
+                               m_stream));
+    CUDA_CHECK(cudaMemcpyAsync(vCache + m_position * vW, m_s.v, size_t(n * vW) * sizeof(float), cudaMemcpyDeviceToDevice,
+                               m_stream));
+    launchAttention(m_s.q, qW, kCache, vCache, m_s.heads, n, m_position, c.nHead, c.nHeadKv, c.headDim, c.headDimV,
+                    c.attentionScale(), m_s.attnScratch, m_stream);
+    matmul(l.wo, m_s.heads, n, m_s.attnOut);
+}
+
+void CudaEvaluator::latentAttention(int64_t layer, int64_t n)
+{
+    const ModelConfig &c = m_config;
+    const MlaConfig &m = c.mla;
+    const DeviceLayer &l = m_weights->layer(layer);
+    const int64_t qHead = m.qkNopeDim + m.qkRopeDim, qW = c.nHead * qHead;
+    const int64_t rank = m.kvLoraRank, kvW = rank + m.qkRopeDim;
+    if (m.qLoraRank > 0) {
+        matmul(l.wqA, m_s.normed, n, m_s.qa);
+        launchRmsNorm(m_s.qa, m.qLoraRank, l.qANorm, m_s.qa, m.qLoraRank, n, m.qLoraRank, c.normEps, m_stream);
+        matmul(l.wqB, m_s.qa, n, m_s.q);
+    } else {
+        matmul(l.wq, m_s.normed, n, m_s.q);
+    }
+    matmul(l.wkvA, m_s.normed, n, m_s.kvA);
+    launchRmsNorm(m_s.kvA, kvW, l.kvANorm, m_s.kvA, kvW, n, rank, c.normEps, m_stream);
+    launchRope(m_s.kvA + rank, n, 1, kvW, m.qkRopeDim, c.rope.style, m.qkRopeDim, m_s.cos, m_s.sin, m_stream);
+    launchRope(m_s.q + m.qkNopeDim, n, c.nHead, qW, qHead, c.rope.style, m.qkRopeDim, m_s.cos, m_s.sin, m_stream);
+
+    float *latent = m_kv[size_t(layer)].as<float>();
+    float *rope = latent + m_capacity * rank;
+    CUDA_CHECK(cudaMemcpy2DAsync(latent + m_position * rank, size_t(rank) * sizeof(float), m_s.kvA,
+                                 size_t(kvW) * sizeof(float), size_t(rank) * sizeof(float), size_t(n),
+                                 cudaMemcpyDeviceToDevice, m_stream));
+    CUDA_CHECK(cudaMemcpy2DAsync(rope + m_position * m.qkRopeDim, size_t(m.qkRopeDim) * sizeof(float), m_s.kvA + rank,
+                                 size_t(kvW) * sizeof(float), size_t(m.qkRopeDim) * sizeof(float), size_t(n),
+                                 cudaMemcpyDeviceToDevice, m_stream));
+    // Absorbed k_b: each head's no-rope query mapped into the latent space (one job per token and head).
+    launchExpertMatvec(l.wkBType, l.wkB, m_s.headIds, n * c.nHead, rank, m.qkNopeDim, m_s.q, qHead, 1, m_s.qLatent,
+                       m_stream);
+    CUDA_CHECK(cudaMemcpy2DAsync(m_s.qRope, size_t(m.qkRopeDim) * sizeof(float), m_s.q + m.qkNopeDim,
+                                 size_t(qHead) * sizeof(float), size_t(m.qkRopeDim) * sizeof(float),
+                                 size_t(n * c.nHead), cudaMemcpyDeviceToDevice, m_stream));
+    launchLatentAttention(m_s.qLatent, m_s.qRope, latent, rope, m_s.latentOut, n, m_position, c.nHead, rank,
+                          m.qkRopeDim, c.attentionScale(), m_s.attnScratch, m_stream);
+    launchExpertMatvec(l.wvBType, l.wvB, m_s.headIds, n * c.nHead, m.vHeadDim, rank, m_s.latentOut, rank, 1, m_s.heads,
+                       m_stream);
+    matmul(l.wo, m_s.heads, n, m_s.attnOut);
+}
+
+void CudaEvaluator::denseFfn(const DeviceMatrix &gate, const DeviceMatrix &up, const DeviceMatrix &down, const float *x,
+                             int64_t n, float *out)
+{
+    matmul(gate, x, n, m_s.gate);
+    matmul(up, x, n, m_s.up);
+    launchSwiglu(m_s.gate, m_s.up, m_s.gate, n * gate.rows, m_stream);
+    matmul(down, m_s.gate, n, out);
+}
+
+void CudaEvaluator::feedForward(int64_t layer, int64_t n)
+{
+    const ModelConfig &c = m_config;
+    const DeviceLayer &l = m_weights->layer(layer);
+    if (!c.isMoeLayer(layer)) {
+        denseFfn(l.ffnGate, l.ffnUp, l.ffnDown, m_s.normed, n, m_s.ffnOut);
+        return;
+    }
+    moeFfn(layer, n);
+    if (!l.sharedGate.present())
+        return;
+    // Shared expert(s): always on the GPU; attnOut is free again (already added to the residual).
+    denseFfn(l.sharedGate, l.sharedUp, l.sharedDown, m_s.normed, n, m_s.attnOut);
+    if (l.sharedExpertGate)
+        launchGatedAdd(m_s.normed, l.sharedExpertGate, m_s.attnOut, n, c.nEmbd, m_s.ffnOut, m_stream);
+    else
+        launchAdd(m_s.ffnOut, m_s.attnOut, n * c.nEmbd, m_stream);
+}
+
+bool CudaEvaluator::moeOnDeviceOnly(int64_t layer, int64_t n) const
+{
+    return n <= kMatvecMaxTokens && !m_hook && m_experts->layerReady(layer);
+}
+
+void CudaEvaluator::moeFfn(int64_t layer, int64_t n)
+{
+    const DeviceLayer &l = m_weights->layer(layer);
+    matmul(l.router, m_s.normed, n, m_s.routerLogits);
+    if (moeOnDeviceOnly(layer, n))
+        moeDecodeOnDevice(layer, n);
+    else
+        moeWithHost(layer, n);
+}
+
+void CudaEvaluator::moeDecodeOnDevice(int64_t layer, int64_t n)
+{
+    const ModelConfig &c = m_config;
+    const int64_t k = c.moe.nExpertUsed, d = c.nEmbd, ff = c.moe.nFfExpert;
+    const DeviceLayer &l = m_weights->layer(layer);
+    const Expert &shape = m_model.weights().layers[size_t(layer)].experts.front();
+    launchRouting(m_s.routerLogits, l.routerBias, n, c.moe, m_s.expertIds, m_s.expertWeights, m_stream);
+    launchExpertMatvec(shape.gate.type, m_experts->gateTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
+                       m_s.gate, m_stream);
+    launchExpertMatvec(shape.up.type, m_experts->upTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k, m_s.up,
+                       m_stream);
+    launchSwiglu(m_s.gate, m_s.up, m_s.gate, n * k * ff, m_stream);
+    launchExpertMatvec(shape.down.type, m_experts->downTable(layer), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1,
+                       m_s.expertY, m_stream);
+    CUDA_CHECK(cudaMemsetAsync(m_s.ffnOut, 0, size_t(n * d) * sizeof(float), m_stream));
+    launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, m_experts->downTable(layer), n, k, d, m_s.ffnOut,
+                        m_stream);
+    m_expertComputations += n * k;
+    m_expertsOnGpu += n * k;
+    if (m_usage) { // the usage profile learns from these too, read back once the token is done
+        const int64_t at = int64_t(m_observed.size()) * k;
+        CUDA_CHECK(cudaMemcpyAsync(m_h.observedIds + at, m_s.expertIds, size_t(n * k) * sizeof(int32_t),
+                                   cudaMemcpyDeviceToHost, m_stream));
+        for (int64_t t = 0; t < n; ++t)
+            m_observed.push_back({layer, m_position + t});
+    }
+}
+
+void CudaEvaluator::flushObservedRouting()
+{
+    const int64_t k = m_config.moe.nExpertUsed;
+    for (size_t i = 0; i < m_observed.size(); ++i)
+        for (int64_t j = 0; j < k; ++j)
+            m_usage->record(int32_t(m_observed[i].first), m_h.observedIds[int64_t(i) * k + j]);
+    m_observed.clear();
+}
+
+void CudaEvaluator::applyCacheChanges(int64_t layer, std::span<const int32_t> experts, int32_t maxAdmissions)
+{
+    if (!m_cache)
+        return;
+    for (const moe::SlotChange &change : m_cache->access(int32_t(layer), experts, maxAdmissions)) {
+        m_experts->evict(change.slot);
+        m_experts->loadAsync(change.slot, change.incoming.layer, change.incoming.expert);
+    }
+}
+
+void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
+{
+    const ModelConfig &c = m_config;
+    const MoeConfig &moeConfig = c.moe;
+    const int64_t k = moeConfig.nExpertUsed, d = c.nEmbd, nExpert = moeConfig.nExpert;
+    const LayerWeights &hostLayer = m_model.weights().layers[size_t(layer)];
+    CUDA_CHECK(cudaMemcpyAsync(m_h.routerLogits, m_s.routerLogits, size_t(n * nExpert) * sizeof(float),
+                               cudaMemcpyDeviceToHost, m_stream));
+    CUDA_CHECK(cudaMemcpyAsync(m_h.normed, m_s.normed, size_t(n * d) * sizeof(float), cudaMemcpyDeviceToHost, m_stream));
+    CUDA_CHECK(cudaStreamSynchronize(m_stream));
+    m_experts->poll();
+
+    // Route on the host (the hook may override), update the cache, then split GPU / CPU.
+    std::vector<int32_t> ids(static_cast<size_t>(k));
+    for (int64_t t = 0; t < n; ++t) {
+        const float *logits = m_h.routerLogits + t * nExpert;
+        const Routing r = routeToken(moeConfig, logits, hostLayer.routerBias.empty() ? nullptr : hostLayer.routerBias.data());
+        std::copy(r.experts.begin(), r.experts.end(), ids.begin());
+        std::vector<float> weights = r.weights;
+        if (m_hook) {
+            m_hook->routed(layer, m_position + t, ids);
+            if (!std::equal(ids.begin(), ids.end(), r.experts.begin()))
+                weights = routingWeightsFor(moeConfig, logits, ids);
+        }
+        for (int64_t j = 0; j < k; ++j) {
+            m_h.expertIds[t * k + j] = ids[size_t(j)];
+            m_h.expertWeights[t * k + j] = weights[size_t(j)];
+            if (m_usage)
+                m_usage->record(int32_t(layer), ids[size_t(j)]);
+        }
+        // Prompt chunks stream what is missing for this chunk only; decode steps admit misses.
+        applyCacheChanges(layer, ids, n <= kMatvecMaxTokens ? kAdmissionsPerLayer : 0);
+    }
+    m_expertComputations += n * k;
+    CUDA_CHECK(cudaMemsetAsync(m_s.ffnOut, 0, size_t(n * d) * sizeof(float), m_stream));
+
+    if (n > kMatvecMaxTokens) {
+        // Prompt: every expert runs on the GPU over its tokens, streamed in when not resident.
+        std::vector<std::vector<int32_t>> rows(static_cast<size_t>(nExpert));
+        std::vector<std::vector<float>> rowWeights(static_cast<size_t>(nExpert));
+        for (int64_t t = 0; t < n; ++t)
+            for (int64_t j = 0; j < k; ++j) {
+                const int32_t e = m_h.expertIds[t * k + j];
+                rows[size_t(e)].push_back(int32_t(t));
+                rowWeights[size_t(e)].push_back(m_h.expertWeights[t * k + j]);
+            }
+        int64_t offset = 0;
+        for (int64_t e = 0; e < nExpert; ++e) {
+            if (rows[size_t(e)].empty())
+                continue;
+            if (m_experts->ready(layer, e))
+                m_expertsOnGpu += int64_t(rows[size_t(e)].size());
+            std::copy(rows[size_t(e)].begin(), rows[size_t(e)].end(), m_h.rowIds + offset);
+            std::copy(rowWeights[size_t(e)].begin(), rowWeights[size_t(e)].end(), m_h.rowWeights + offset);
+            runExpertOnDevice(layer, e, int64_t(rows[size_t(e)].size()), offset);
+            offset += int64_t(rows[size_t(e)].size());
+        }
+        return;
+    }
+
+    // Decode: the resident experts on the GPU (the tables skip the others) while the CPU runs the rest.
+    const int64_t ff = moeConfig.nFfExpert;
+    const Expert &shape = hostLayer.experts.front();
+    CUDA_CHECK(cudaMemcpyAsync(m_s.expertIds, m_h.expertIds, size_t(n * k) * sizeof(int32_t), cudaMemcpyHostToDevice,
+                               m_stream));
+    CUDA_CHECK(cudaMemcpyAsync(m_s.expertWeights, m_h.expertWeights, size_t(n * k) * sizeof(float),
+                               cudaMemcpyHostToDevice, m_stream));
+    std::vector<ExpertTask> cpuTasks;
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t j = 0; j < k; ++j) {
+            const int32_t e = m_h.expertIds[t * k + j];
+            if (m_experts->ready(layer, e))
+                ++m_expertsOnGpu;
+            else
+                cpuTasks.push_back({t, e, m_h.expertWeights[t * k + j]});
+        }
+    if (int64_t(cpuTasks.size()) < n * k) {
+        launchExpertMatvec(shape.gate.type, m_experts->gateTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
+                           m_s.gate, m_stream);
+        launchExpertMatvec(shape.up.type, m_experts->upTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
+                           m_s.up, m_stream);
+        launchSwiglu(m_s.gate, m_s.up, m_s.gate, n * k * ff, m_stream);
+        launchExpertMatvec(shape.down.type, m_experts->downTable(layer), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1,
+                           m_s.expertY, m_stream);
+        launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, m_experts->downTable(layer), n, k, d,
+                            m_s.ffnOut, m_stream);
+    }
+    if (cpuTasks.empty())
+        return;
+    std::fill_n(m_h.partial, n * d, 0.0f);
+    runExpertsOnCpu(hostLayer, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
+    CUDA_CHECK(cudaMemcpyAsync(m_s.partial, m_h.partial, size_t(n * d) * sizeof(float), cudaMemcpyHostToDevice, m_stream));
+    launchAdd(m_s.ffnOut, m_s.partial, n * d, m_stream);
+}
+
+void CudaEvaluator::runExpertOnDevice(int64_t layer, int64_t expert, int64_t m, int64_t offset)
+{
+    const int64_t d = m_config.nEmbd;
+    const Expert &e = m_model.weights().layers[size_t(layer)].experts[size_t(expert)];
+    auto device = [](const Matrix &host, const void *data) {
+        return DeviceMatrix{host.type, host.rows, host.cols, quantRowBytes(host.type, host.cols), data};
+    };
+    DeviceMatrix gate, up, down;
+    if (m_experts->ready(layer, expert)) {
+        const int64_t slot = m_experts->slotOf(layer, expert);
+        gate = device(e.gate, m_experts->gateIn(slot, layer));
+        up = device(e.up, m_experts->upIn(slot, layer));
+        down = device(e.down, m_experts->downIn(slot, layer));
+    } else {
+        // Streamed for this chunk: packed rows into the streaming buffer, in stream order.
+        auto *base = m_streamed.as<uint8_t>();
+        const int64_t upAt = m_experts->upOffset(layer), downAt = m_experts->downOffset(layer);
+        const std::pair<const Matrix *, int64_t> parts[] = {{&e.gate, 0}, {&e.up, upAt}, {&e.down, downAt}};
+        for (const auto &[mat, at] : parts) {
+            const int64_t packed = quantRowBytes(mat->type, mat->cols);
+            CUDA_CHECK(cudaMemcpy2DAsync(base + at, size_t(packed), mat->data, size_t(mat->rowBytes), size_t(packed),
+                                         size_t(mat->rows), cudaMemcpyHostToDevice, m_stream));
+        }
+        gate = device(e.gate, base);
+        up = device(e.up, base + upAt);
+        down = device(e.down, base + downAt);
+    }
+    CUDA_CHECK(cudaMemcpyAsync(m_s.rowIds + offset, m_h.rowIds + offset, size_t(m) * sizeof(int32_t),
+                               cudaMemcpyHostToDevice, m_stream));
+    CUDA_CHECK(cudaMemcpyAsync(m_s.rowWeights + offset, m_h.rowWeights + offset, size_t(m) * sizeof(float),
+                               cudaMemcpyHostToDevice, m_stream));
+    launchGatherRows(m_s.normed, m_s.rowIds + offset, m, d, m_s.gathered, m_stream);
+    denseFfn(gate, up, down, m_s.gathered, m, m_s.expertY);
+    launchScatterAddRows(m_s.expertY, m_s.rowIds + offset, m_s.rowWeights + offset, m, d, m_s.ffnOut, m_stream);
+}
+
+void CudaEvaluator::projectLogits(int64_t n, float *allLogits, float *lastLogits)
+{
+    const ModelConfig &c = m_config;
+    const int64_t d = c.nEmbd, vocab = c.nVocab;
+    const DeviceMatrix &output = m_weights->output();
+    if (allLogits) {
+        for (int64_t t0 = 0; t0 < n; t0 += m_s.logitRows) {
+            const int64_t rows = std::min(m_s.logitRows, n - t0);
+            launchRmsNorm(m_s.residual + t0 * d, d, m_weights->outputNorm(), m_s.normed, d, rows, d, c.normEps, m_stream);
+            matmul(output, m_s.normed, rows, m_s.logits);
+            CUDA_CHECK(cudaMemcpyAsync(allLogits + t0 * vocab, m_s.logits, size_t(rows * vocab) * sizeof(float),
+                                       cudaMemcpyDeviceToHost, m_stream));
+        }
+        CUDA_CHECK(cudaStreamSynchronize(m_stream));
+        if (lastLogits)
+            std::copy_n(allLogits + (n - 1) * vocab, vocab, lastLogits);
+        return;
+    }
+    if (lastLogits) {
+        launchRmsNorm(m_s.residual + (n - 1) * d, d, m_weights->outputNorm(), m_s.normed, d, 1, d, c.normEps, m_stream);
+        matmul(output, m_s.normed, 1, m_s.logits);
+        CUDA_CHECK(cudaMemcpyAsync(lastLogits, m_s.logits, size_t(vocab) * sizeof(float), cudaMemcpyDeviceToHost,
+                                   m_stream));
+    }
+    CUDA_CHECK(cudaStreamSynchronize(m_stream));
+}
+
+} // namespace enclave::cuda
