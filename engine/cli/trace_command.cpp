@@ -160,7 +160,7 @@ int runSimulate(const std::string &path, const Args &a)
             for (const CachePolicy policy : policies) {
                 SimulationOptions o;
                 o.policy = policy;
-                o.slots = slots;
+                o.slotCount = slots;
                 o.delay = delay;
                 o.cache.copyDelay = delay;
                 if (cap > 0)
