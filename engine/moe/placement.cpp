@@ -38,13 +38,13 @@ PlacementPlan planPlacement(const PlacementInput &in)
     const uint64_t rest = in.vramBudget - plan.requiredBytes;
     const int64_t experts = std::max<int64_t>(in.expertCount, 0);
     if (in.bytesPerExpert == 0)
-        plan.slots = experts;
+        plan.slotCount = experts;
     else
-        plan.slots = int64_t(std::min<uint64_t>(rest / in.bytesPerExpert, uint64_t(experts)));
-    plan.allExperts = plan.slots == experts;
-    plan.expertBytes = uint64_t(plan.slots) * in.bytesPerExpert;
+        plan.slotCount = int64_t(std::min<uint64_t>(rest / in.bytesPerExpert, uint64_t(experts)));
+    plan.allExperts = plan.slotCount == experts;
+    plan.expertBytes = uint64_t(plan.slotCount) * in.bytesPerExpert;
     plan.spareBytes = rest - plan.expertBytes;
-    plan.summary = needs + ", then " + std::to_string(plan.slots) + " of " + std::to_string(experts) +
+    plan.summary = needs + ", then " + std::to_string(plan.slotCount) + " of " + std::to_string(experts) +
                    " experts (" + mib(plan.expertBytes) + ")" + (plan.allExperts ? ": all experts resident" : "") +
                    ", " + mib(plan.spareBytes) + " spare";
     return plan;

@@ -20,7 +20,7 @@ struct PlacementInput {
 struct PlacementPlan {
     bool fits = false;         // the base fits; slots may be used
     bool allExperts = false;   // every routed expert fits: no cache, no CPU experts
-    int64_t slots = 0;         // expert slots to allocate (<= expertCount)
+    int64_t slotCount = 0;     // expert slots to allocate (<= expertCount)
     uint64_t requiredBytes = 0; // base + KV cache + scratch
     uint64_t expertBytes = 0;   // slots * bytesPerExpert
     uint64_t spareBytes = 0;    // budget left after both
