@@ -9,6 +9,7 @@
 #include "engine/moe/trace_stats.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <sstream>
@@ -90,6 +91,11 @@ int runTraceGenerate(const Args &a)
                  out.c_str(), static_cast<long long>(trace.tokens()), trace.nMoeLayer(), trace.nLayer(),
                  trace.nExpert(), trace.k(), mix.pNext, mix.pRecent, mix.tau, s.repeatAtNext, s.repeatWithin8,
                  s.massFraction);
+    const TraceTargets &want = p.targets;
+    if (std::abs(s.repeatAtNext - want.repeatAtNext) > 0.05 || std::abs(s.repeatWithin8 - want.repeatWithin8) > 0.05 ||
+        std::abs(s.massFraction - want.massFraction) > 0.05)
+        std::fprintf(stderr, "  note: %d experts with k %d cannot meet the targets (%.2f, %.2f, %.2f) together\n",
+                     trace.nExpert(), trace.k(), want.repeatAtNext, want.repeatWithin8, want.massFraction);
     return 0;
 }
 
