@@ -51,5 +51,7 @@ int runGenerate(const Args &args);
 int runChat(const Args &args);
 int runBench(const Args &args);
 int runSynth(const Args &args);
+// trace generate|stats|simulate: takes argv itself (sub-command and file are positional).
+int runTraceCommand(int argc, char **argv);
 
 } // namespace enclave::cli

@@ -60,6 +60,8 @@ int main(int argc, char **argv)
         std::fputs(kUsage, first.empty() ? stderr : stdout);
         return first.empty() ? 2 : 0;
     }
+    if (first == "trace")
+        return runTraceCommand(argc, argv);
     if (first == "--version") {
         std::printf("enclave-cli %s\n", enclave::engineVersion().data());
         return 0;

@@ -13,8 +13,8 @@ SimulationResult simulateCache(const RoutingTrace &trace, const SimulationOption
 {
     CacheOptions cacheOptions = options.cache;
     cacheOptions.moeLayers = trace.moeLayers();
-    ExpertCache cache(trace.nLayer(), trace.nExpert(), options.slots, options.policy, cacheOptions);
-    SimulatedCopier copier(options.slots, options.delay);
+    ExpertCache cache(trace.nLayer(), trace.nExpert(), options.slotCount, options.policy, cacheOptions);
+    SimulatedCopier copier(options.slotCount, options.delay);
     ExpertScheduler scheduler(cache, copier, {options.maxAdmissionsPerToken});
     if (options.profile) {
         copier.setToken(-1 - options.delay); // warm-start copies complete before token 0

@@ -15,7 +15,7 @@ namespace enclave::moe {
 
 struct SimulationOptions {
     CachePolicy policy = kDefaultCachePolicy;
-    int32_t slots = 0;
+    int32_t slotCount = 0;
     int32_t delay = 0; // extra tokens a copy takes (0: usable from the next token)
     int32_t maxAdmissionsPerToken = std::numeric_limits<int32_t>::max();
     // Warm start (loaded before token 0). Static policies need one; nullptr: start empty.
