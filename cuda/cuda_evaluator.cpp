@@ -8,6 +8,7 @@
 #include "cuda/quant_matvec.cuh"
 #include "engine/cpu/thread_pool.h"
 #include "engine/moe/expert_cache.h"
+#include "engine/moe/expert_scheduler.h"
 #include "engine/moe/expert_usage.h"
 #include "engine/moe/routing_hook.h"
 #include "engine/runtime/experts.h"
@@ -22,7 +23,7 @@ namespace enclave::cuda {
 namespace {
 
 constexpr int64_t kMiB = int64_t(1) << 20;
-// Misses copied into VRAM per MoE layer and token at most: the side stream's bandwidth.
+// Misses copied into VRAM per MoE layer and token, on average at most: the side stream's share.
 constexpr int32_t kAdmissionsPerLayer = 2;
 // Dequantized weight tile for the prompt GEMM (floats).
 constexpr int64_t kTileFloats = int64_t(16) << 20;
@@ -131,7 +132,7 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     allocateScratch();
     if (m_plan.slotBytes > 0)
         m_streamed = CudaBuffer(size_t(m_plan.slotBytes));
-    m_experts = std::make_unique<ExpertStore>(model, m_plan.slots, m_stream);
+    m_experts = std::make_unique<ExpertStore>(model, m_plan.slots);
 
     if (m_plan.totalExperts > 0) {
         // A missing or unusable profile starts cold; the reason only matters to a person debugging.
@@ -142,16 +143,39 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
                 : moe::ExpertUsage::loadOrCold(options.usageProfilePath, int32_t(c.nLayer), int32_t(c.moe.nExpert),
                                                moe::ExpertUsage::kDefaultHalfLife, &reason));
         if (m_plan.slots == m_plan.totalExperts) {
+            std::vector<int64_t> slotOf(size_t(c.nLayer * c.moe.nExpert), -1);
             int64_t slot = 0;
             for (int64_t i = 0; i < c.nLayer; ++i)
                 if (c.isMoeLayer(i))
-                    for (int64_t e = 0; e < c.moe.nExpert; ++e)
-                        m_experts->loadNow(slot++, i, e);
+                    for (int64_t e = 0; e < c.moe.nExpert; ++e) {
+                        m_experts->loadNow(slot, i, e);
+                        slotOf[size_t(i * c.moe.nExpert + e)] = slot++;
+                    }
+            m_experts->publishAllResident(slotOf);
         } else if (m_plan.slots > 0) {
+            int64_t moeLayers = 0;
+            for (int64_t i = 0; i < c.nLayer; ++i)
+                moeLayers += c.isMoeLayer(i) ? 1 : 0;
+            moe::CachePolicy policy = moe::kDefaultCachePolicy;
+            if (!options.expertCachePolicy.empty()) {
+                const auto named = moe::cachePolicyFromName(options.expertCachePolicy);
+                if (!named)
+                    throw std::runtime_error("unknown expert cache policy '" + options.expertCachePolicy + "'");
+                policy = *named;
+            }
+            moe::CacheOptions cacheOptions;
+            for (int64_t i = 0; i < c.nLayer; ++i)
+                if (c.isMoeLayer(i))
+                    cacheOptions.moeLayers.push_back(int32_t(i));
+            cacheOptions.copyDelay = 1; // a miss is copied while the next token runs
             m_cache = std::make_unique<moe::ExpertCache>(int32_t(c.nLayer), int32_t(c.moe.nExpert),
-                                                         int32_t(m_plan.slots));
-            for (const moe::SlotChange &change : m_cache->warmStart(*m_usage))
-                m_experts->loadNow(change.slot, change.incoming.layer, change.incoming.expert);
+                                                         int32_t(m_plan.slots), policy, cacheOptions);
+            moe::SchedulerOptions schedule;
+            schedule.maxAdmissionsPerToken = int32_t(kAdmissionsPerLayer * moeLayers);
+            m_scheduler = std::make_unique<moe::ExpertScheduler>(*m_cache, *m_experts, schedule);
+            m_split = std::make_unique<moe::ExpertSplit>();
+            m_scheduler->warmStart(*m_usage); // the experts this model used most last time
+            m_experts->drain();
         }
     }
     CUDA_CHECK(cudaStreamSynchronize(m_stream));
@@ -240,8 +264,11 @@ EvaluatorStats CudaEvaluator::stats() const
     EvaluatorStats s;
     s.expertComputations = m_expertComputations;
     s.expertsOnGpu = m_expertsOnGpu;
+    s.expertsStreamed = m_expertsStreamed;
     s.expertCopies = m_experts ? m_experts->copies() : 0;
-    s.residentExperts = m_experts ? m_experts->readyCount() : 0;
+    s.residentExperts = m_experts && m_experts->allResident() ? m_plan.totalExperts
+                        : m_cache                             ? m_cache->residentCount()
+                                                              : 0;
     s.totalExperts = m_plan.totalExperts;
     s.vramBytes = m_plan.baseBytes + m_plan.slots * m_plan.slotBytes;
     return s;
@@ -322,9 +349,8 @@ void CudaEvaluator::forwardChunk(std::span<const int32_t> tokens, float *allLogi
 
     if (m_usage)
         m_usage->advance(n);
-    if (m_cache)
-        for (int64_t t = 0; t < n; ++t)
-            m_cache->advanceToken();
+    if (m_scheduler)
+        m_scheduler->beginToken(++m_token); // finished copies become usable
     for (int64_t i = 0; i < c.nLayer; ++i) {
         const DeviceLayer &l = m_weights->layer(i);
         launchRmsNorm(m_s.residual, d, l.attnNorm, m_s.normed, d, n, d, c.normEps, m_stream);
@@ -337,7 +363,9 @@ void CudaEvaluator::forwardChunk(std::span<const int32_t> tokens, float *allLogi
         feedForward(i, n);
         launchAdd(m_s.residual, m_s.ffnOut, n * d, m_stream);
     }
-    projectLogits(n, allLogits, lastLogits);
+    projectLogits(n, allLogits, lastLogits); // waits for the stream: the chunk's GPU work is done
+    if (m_scheduler)
+        m_scheduler->workFinished(m_token);
     m_position += n;
     flushObservedRouting();
 }
@@ -446,7 +474,8 @@ void CudaEvaluator::feedForward(int64_t layer, int64_t n)
 
 bool CudaEvaluator::moeOnDeviceOnly(int64_t layer, int64_t n) const
 {
-    return n <= kMatvecMaxTokens && !m_hook && m_experts->layerReady(layer);
+    (void)layer;
+    return n <= kMatvecMaxTokens && !m_hook && m_experts->allResident();
 }
 
 void CudaEvaluator::moeFfn(int64_t layer, int64_t n)
@@ -466,16 +495,16 @@ void CudaEvaluator::moeDecodeOnDevice(int64_t layer, int64_t n)
     const DeviceLayer &l = m_weights->layer(layer);
     const Expert &shape = m_model.weights().layers[size_t(layer)].experts.front();
     launchRouting(m_s.routerLogits, l.routerBias, n, c.moe, m_s.expertIds, m_s.expertWeights, m_stream);
-    launchExpertMatvec(shape.gate.type, m_experts->gateTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
-                       m_s.gate, m_stream);
-    launchExpertMatvec(shape.up.type, m_experts->upTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k, m_s.up,
-                       m_stream);
+    launchExpertMatvec(shape.gate.type, m_experts->expertTable(layer, 0), m_s.expertIds, n * k, ff, d, m_s.normed, d,
+                       k, m_s.gate, m_stream);
+    launchExpertMatvec(shape.up.type, m_experts->expertTable(layer, 1), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
+                       m_s.up, m_stream);
     launchSwiglu(m_s.gate, m_s.up, m_s.gate, n * k * ff, m_stream);
-    launchExpertMatvec(shape.down.type, m_experts->downTable(layer), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1,
+    launchExpertMatvec(shape.down.type, m_experts->expertTable(layer, 2), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1,
                        m_s.expertY, m_stream);
     CUDA_CHECK(cudaMemsetAsync(m_s.ffnOut, 0, size_t(n * d) * sizeof(float), m_stream));
-    launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, m_experts->downTable(layer), n, k, d, m_s.ffnOut,
-                        m_stream);
+    launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, m_experts->expertTable(layer, 2), n, k, d,
+                        m_s.ffnOut, m_stream);
     m_expertComputations += n * k;
     m_expertsOnGpu += n * k;
     if (m_usage) { // the usage profile learns from these too, read back once the token is done
@@ -496,16 +525,6 @@ void CudaEvaluator::flushObservedRouting()
     m_observed.clear();
 }
 
-void CudaEvaluator::applyCacheChanges(int64_t layer, std::span<const int32_t> experts, int32_t maxAdmissions)
-{
-    if (!m_cache)
-        return;
-    for (const moe::SlotChange &change : m_cache->access(int32_t(layer), experts, maxAdmissions)) {
-        m_experts->evict(change.slot);
-        m_experts->loadAsync(change.slot, change.incoming.layer, change.incoming.expert);
-    }
-}
-
 void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
 {
     const ModelConfig &c = m_config;
@@ -516,10 +535,14 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
                                cudaMemcpyDeviceToHost, m_stream));
     CUDA_CHECK(cudaMemcpyAsync(m_h.normed, m_s.normed, size_t(n * d) * sizeof(float), cudaMemcpyDeviceToHost, m_stream));
     CUDA_CHECK(cudaStreamSynchronize(m_stream));
-    m_experts->poll();
 
-    // Route on the host (the hook may override), update the cache, then split GPU / CPU.
-    std::vector<int32_t> ids(static_cast<size_t>(k));
+    // Route on the host (a hook may override); the scheduler says where each pick runs:
+    // m_h.expertIds gets what the expert kernels index their table with — the expert itself when
+    // every expert is resident, else its slot, or the null slot for a pick computed elsewhere.
+    const bool allResident = m_experts->allResident();
+    std::vector<int32_t> ids(static_cast<size_t>(k)), slotOf(static_cast<size_t>(nExpert), -1);
+    std::vector<int32_t> picks(static_cast<size_t>(n * k));
+    std::vector<ExpertTask> cpuTasks;
     for (int64_t t = 0; t < n; ++t) {
         const float *logits = m_h.routerLogits + t * nExpert;
         const Routing r = routeToken(moeConfig, logits, hostLayer.routerBias.empty() ? nullptr : hostLayer.routerBias.data());
@@ -530,68 +553,71 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
             if (!std::equal(ids.begin(), ids.end(), r.experts.begin()))
                 weights = routingWeightsFor(moeConfig, logits, ids);
         }
-        for (int64_t j = 0; j < k; ++j) {
-            m_h.expertIds[t * k + j] = ids[size_t(j)];
-            m_h.expertWeights[t * k + j] = weights[size_t(j)];
-            if (m_usage)
-                m_usage->record(int32_t(layer), ids[size_t(j)]);
+        if (m_scheduler) {
+            m_scheduler->route(int32_t(layer), ids, *m_split);
+            for (const moe::ExpertSplit::OnGpu &g : m_split->gpu)
+                if (slotOf[size_t(g.expert)] < 0)
+                    slotOf[size_t(g.expert)] = g.slot; // a slot stays intact until the chunk's work is done
         }
-        // Prompt chunks stream what is missing for this chunk only; decode steps admit misses.
-        applyCacheChanges(layer, ids, n <= kMatvecMaxTokens ? kAdmissionsPerLayer : 0);
+        for (int64_t j = 0; j < k; ++j) {
+            const int32_t e = ids[size_t(j)];
+            picks[size_t(t * k + j)] = e;
+            if (m_usage)
+                m_usage->record(int32_t(layer), e);
+            const int32_t onGpu = allResident ? e : slotOf[size_t(e)] >= 0 ? slotOf[size_t(e)] : -1;
+            m_h.expertIds[t * k + j] = onGpu >= 0 ? onGpu : (allResident ? e : m_experts->nullSlot());
+            m_h.expertWeights[t * k + j] = weights[size_t(j)];
+            if (onGpu >= 0)
+                ++m_expertsOnGpu;
+            else if (n <= kMatvecMaxTokens)
+                cpuTasks.push_back({t, e, weights[size_t(j)]});
+            else
+                ++m_expertsStreamed;
+        }
     }
     m_expertComputations += n * k;
     CUDA_CHECK(cudaMemsetAsync(m_s.ffnOut, 0, size_t(n * d) * sizeof(float), m_stream));
 
     if (n > kMatvecMaxTokens) {
-        // Prompt: every expert runs on the GPU over its tokens, streamed in when not resident.
+        // Prompt: every expert runs on the GPU over its tokens — from its slot, or streamed in.
         std::vector<std::vector<int32_t>> rows(static_cast<size_t>(nExpert));
         std::vector<std::vector<float>> rowWeights(static_cast<size_t>(nExpert));
         for (int64_t t = 0; t < n; ++t)
             for (int64_t j = 0; j < k; ++j) {
-                const int32_t e = m_h.expertIds[t * k + j];
+                const int32_t e = picks[size_t(t * k + j)];
                 rows[size_t(e)].push_back(int32_t(t));
                 rowWeights[size_t(e)].push_back(m_h.expertWeights[t * k + j]);
             }
         int64_t offset = 0;
         for (int64_t e = 0; e < nExpert; ++e) {
-            if (rows[size_t(e)].empty())
+            const int64_t m = int64_t(rows[size_t(e)].size());
+            if (m == 0)
                 continue;
-            if (m_experts->ready(layer, e))
-                m_expertsOnGpu += int64_t(rows[size_t(e)].size());
             std::copy(rows[size_t(e)].begin(), rows[size_t(e)].end(), m_h.rowIds + offset);
             std::copy(rowWeights[size_t(e)].begin(), rowWeights[size_t(e)].end(), m_h.rowWeights + offset);
-            runExpertOnDevice(layer, e, int64_t(rows[size_t(e)].size()), offset);
-            offset += int64_t(rows[size_t(e)].size());
+            const int64_t slot = allResident ? m_experts->residentSlot(layer, e) : slotOf[size_t(e)];
+            runExpertOnDevice(layer, e, slot, m, offset);
+            offset += m;
         }
         return;
     }
 
-    // Decode: the resident experts on the GPU (the tables skip the others) while the CPU runs the rest.
+    // Decode: the GPU computes the picks it holds (the table skips the others) while the CPU runs the rest.
     const int64_t ff = moeConfig.nFfExpert;
     const Expert &shape = hostLayer.experts.front();
     CUDA_CHECK(cudaMemcpyAsync(m_s.expertIds, m_h.expertIds, size_t(n * k) * sizeof(int32_t), cudaMemcpyHostToDevice,
                                m_stream));
     CUDA_CHECK(cudaMemcpyAsync(m_s.expertWeights, m_h.expertWeights, size_t(n * k) * sizeof(float),
                                cudaMemcpyHostToDevice, m_stream));
-    std::vector<ExpertTask> cpuTasks;
-    for (int64_t t = 0; t < n; ++t)
-        for (int64_t j = 0; j < k; ++j) {
-            const int32_t e = m_h.expertIds[t * k + j];
-            if (m_experts->ready(layer, e))
-                ++m_expertsOnGpu;
-            else
-                cpuTasks.push_back({t, e, m_h.expertWeights[t * k + j]});
-        }
     if (int64_t(cpuTasks.size()) < n * k) {
-        launchExpertMatvec(shape.gate.type, m_experts->gateTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
-                           m_s.gate, m_stream);
-        launchExpertMatvec(shape.up.type, m_experts->upTable(layer), m_s.expertIds, n * k, ff, d, m_s.normed, d, k,
-                           m_s.up, m_stream);
+        auto table = [&](int matrix) {
+            return allResident ? m_experts->expertTable(layer, matrix) : m_experts->slotTable(layer, matrix);
+        };
+        launchExpertMatvec(shape.gate.type, table(0), m_s.expertIds, n * k, ff, d, m_s.normed, d, k, m_s.gate, m_stream);
+        launchExpertMatvec(shape.up.type, table(1), m_s.expertIds, n * k, ff, d, m_s.normed, d, k, m_s.up, m_stream);
         launchSwiglu(m_s.gate, m_s.up, m_s.gate, n * k * ff, m_stream);
-        launchExpertMatvec(shape.down.type, m_experts->downTable(layer), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1,
-                           m_s.expertY, m_stream);
-        launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, m_experts->downTable(layer), n, k, d,
-                            m_s.ffnOut, m_stream);
+        launchExpertMatvec(shape.down.type, table(2), m_s.expertIds, n * k, d, ff, m_s.gate, ff, 1, m_s.expertY, m_stream);
+        launchExpertCombine(m_s.expertY, m_s.expertWeights, m_s.expertIds, table(2), n, k, d, m_s.ffnOut, m_stream);
     }
     if (cpuTasks.empty())
         return;
@@ -601,7 +627,7 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
     launchAdd(m_s.ffnOut, m_s.partial, n * d, m_stream);
 }
 
-void CudaEvaluator::runExpertOnDevice(int64_t layer, int64_t expert, int64_t m, int64_t offset)
+void CudaEvaluator::runExpertOnDevice(int64_t layer, int64_t expert, int64_t slot, int64_t m, int64_t offset)
 {
     const int64_t d = m_config.nEmbd;
     const Expert &e = m_model.weights().layers[size_t(layer)].experts[size_t(expert)];
@@ -609,13 +635,13 @@ void CudaEvaluator::runExpertOnDevice(int64_t layer, int64_t expert, int64_t m, 
         return DeviceMatrix{host.type, host.rows, host.cols, quantRowBytes(host.type, host.cols), data};
     };
     DeviceMatrix gate, up, down;
-    if (m_experts->ready(layer, expert)) {
-        const int64_t slot = m_experts->slotOf(layer, expert);
-        gate = device(e.gate, m_experts->gateIn(slot, layer));
+    if (slot >= 0) {
+        gate = device(e.gate, m_experts->gateIn(slot));
         up = device(e.up, m_experts->upIn(slot, layer));
         down = device(e.down, m_experts->downIn(slot, layer));
     } else {
-        // Streamed for this chunk: packed rows into the streaming buffer, in stream order.
+        // Streamed for this chunk: packed rows into the streaming buffer, in stream order (the
+        // previous expert's kernels have read it before these copies run).
         auto *base = m_streamed.as<uint8_t>();
         const int64_t upAt = m_experts->upOffset(layer), downAt = m_experts->downOffset(layer);
         const std::pair<const Matrix *, int64_t> parts[] = {{&e.gate, 0}, {&e.up, upAt}, {&e.down, downAt}};

@@ -20,7 +20,9 @@
 namespace enclave {
 namespace moe {
 class ExpertCache;
+class ExpertScheduler;
 class ExpertUsage;
+struct ExpertSplit;
 }
 }
 
@@ -70,10 +72,9 @@ private:
     bool moeOnDeviceOnly(int64_t layer, int64_t n) const;
     void moeDecodeOnDevice(int64_t layer, int64_t n);
     void moeWithHost(int64_t layer, int64_t n);
-    // Runs one expert over its rows of the chunk (ids/weights staged at `offset`), streaming it in
-    // for this chunk when it is not resident.
-    void runExpertOnDevice(int64_t layer, int64_t expert, int64_t rows, int64_t offset);
-    void applyCacheChanges(int64_t layer, std::span<const int32_t> experts, int32_t maxAdmissions);
+    // Runs one expert over its rows of the chunk (ids/weights staged at `offset`) from `slot`, or
+    // streamed in for this chunk when slot < 0.
+    void runExpertOnDevice(int64_t layer, int64_t expert, int64_t slot, int64_t rows, int64_t offset);
     void matmul(const DeviceMatrix &w, const float *x, int64_t n, float *y);
     void projectLogits(int64_t n, float *allLogits, float *lastLogits);
     void flushObservedRouting();
@@ -104,7 +105,10 @@ private:
 
     std::unique_ptr<DeviceModel> m_weights;
     std::unique_ptr<ExpertStore> m_experts;
-    std::unique_ptr<moe::ExpertCache> m_cache;
+    std::unique_ptr<moe::ExpertCache> m_cache;         // partial residency only
+    std::unique_ptr<moe::ExpertScheduler> m_scheduler; // idem
+    std::unique_ptr<moe::ExpertSplit> m_split;
+    int64_t m_token = -1; // scheduler clock: one tick per evaluated chunk
     std::unique_ptr<moe::ExpertUsage> m_usage;
     CublasGemm m_gemm;
     std::vector<CudaBuffer> m_kv;       // per layer: k then v (MLA: latent then rope)
@@ -124,7 +128,7 @@ private:
     } m_h{};
     std::vector<std::pair<int64_t, int64_t>> m_observed; // (layer, position) of ids copied to m_h.observedIds
 
-    int64_t m_expertComputations = 0, m_expertsOnGpu = 0;
+    int64_t m_expertComputations = 0, m_expertsOnGpu = 0, m_expertsStreamed = 0;
 };
 
 } // namespace enclave::cuda

@@ -3,7 +3,6 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/device_model.h"
-#include "cuda/moe_kernels.cuh"
 
 #include <cstring>
 
@@ -48,30 +47,33 @@ bool ExpertStore::expertsSupported(const Model &model)
     return true;
 }
 
-ExpertStore::ExpertStore(const Model &model, int64_t slots, cudaStream_t stream)
+ExpertStore::ExpertStore(const Model &model, int64_t slots)
     : m_model(model), m_nLayer(model.config().nLayer), m_nExpert(model.config().moe.nExpert), m_slots(slots),
-      m_slotBytes(slotBytes(model)), m_stream(stream)
+      m_slotBytes(slotBytes(model))
 {
     for (const LayerWeights &l : model.weights().layers) {
         const int64_t up = l.experts.empty() ? 0 : aligned(packedBytes(l.experts.front().gate));
         m_upOffset.push_back(up);
         m_downOffset.push_back(l.experts.empty() ? 0 : up + aligned(packedBytes(l.experts.front().up)));
     }
-    m_ready.assign(size_t(m_nLayer * m_nExpert), 0);
-    m_slotOf.assign(size_t(m_nLayer * m_nExpert), -1);
-    m_readyInLayer.assign(size_t(m_nLayer), 0);
-    const size_t tableBytes = size_t(std::max<int64_t>(1, m_nLayer * 3 * m_nExpert)) * sizeof(void *);
-    m_tableMemory = CudaBuffer(tableBytes);
-    CUDA_CHECK(cudaMemset(m_tableMemory.data(), 0, tableBytes));
-    m_tables = m_tableMemory.as<const void *>();
     if (m_slots > 0)
         m_slotMemory = CudaBuffer(size_t(m_slots * m_slotBytes));
-    for (int64_t s = 0; s < m_slots; ++s) {
-        SlotState &st = m_slotState.emplace_back();
-        CUDA_CHECK(cudaEventCreateWithFlags(&st.freed, cudaEventDisableTiming));
-        CUDA_CHECK(cudaEventCreateWithFlags(&st.loaded, cudaEventDisableTiming));
-        CUDA_CHECK(cudaEventRecord(st.freed, m_stream));
-    }
+    // Slot tables: constant, so written once here.
+    std::vector<const void *> tables(size_t(std::max<int64_t>(1, m_nLayer * 3 * (m_slots + 1))), nullptr);
+    for (int64_t layer = 0; layer < m_nLayer; ++layer)
+        for (int64_t s = 0; s < m_slots; ++s) {
+            tables[size_t((layer * 3 + 0) * (m_slots + 1) + s)] = gateIn(s);
+            tables[size_t((layer * 3 + 1) * (m_slots + 1) + s)] = upIn(s, layer);
+            tables[size_t((layer * 3 + 2) * (m_slots + 1) + s)] = downIn(s, layer);
+        }
+    m_slotTables = CudaBuffer(tables.size() * sizeof(void *));
+    m_slotTables.upload(tables.data(), tables.size() * sizeof(void *));
+    const size_t expertTableBytes = size_t(std::max<int64_t>(1, m_nLayer * 3 * m_nExpert)) * sizeof(void *);
+    m_expertTables = CudaBuffer(expertTableBytes);
+    CUDA_CHECK(cudaMemset(m_expertTables.data(), 0, expertTableBytes));
+
+    for (int64_t s = 0; s < m_slots; ++s)
+        CUDA_CHECK(cudaEventCreateWithFlags(&m_slotCopies.emplace_back().done, cudaEventDisableTiming));
     CUDA_CHECK(cudaStreamCreateWithFlags(&m_copyStream, cudaStreamNonBlocking));
     for (int i = 0; i < 2; ++i) {
         if (m_slots > 0)
@@ -79,8 +81,10 @@ ExpertStore::ExpertStore(const Model &model, int64_t slots, cudaStream_t stream)
         CUDA_CHECK(cudaEventCreateWithFlags(&m_stagingFree[i], cudaEventDisableTiming));
         CUDA_CHECK(cudaEventRecord(m_stagingFree[i], m_copyStream));
     }
+    int device = 0;
+    CUDA_CHECK(cudaGetDevice(&device));
     if (m_slots > 0)
-        m_copier = std::thread([this] { copierLoop(); });
+        m_copier = std::thread([this, device] { copierLoop(device); });
 }
 
 ExpertStore::~ExpertStore()
@@ -94,10 +98,8 @@ ExpertStore::~ExpertStore()
         m_copier.join();
     if (m_copyStream)
         cudaStreamSynchronize(m_copyStream);
-    for (SlotState &st : m_slotState) {
-        cudaEventDestroy(st.freed);
-        cudaEventDestroy(st.loaded);
-    }
+    for (SlotCopy &c : m_slotCopies)
+        cudaEventDestroy(c.done);
     for (int i = 0; i < 2; ++i) {
         if (m_staging[i])
             cudaFreeHost(m_staging[i]);
@@ -108,89 +110,87 @@ ExpertStore::~ExpertStore()
         cudaStreamDestroy(m_copyStream);
 }
 
-const void *ExpertStore::gateIn(int64_t slot, int64_t) const
+void ExpertStore::stage(int64_t layer, int64_t expert, uint8_t *staging) const
 {
-    return m_slotMemory.as<uint8_t>() + slot * m_slotBytes;
-}
-
-const void *ExpertStore::upIn(int64_t slot, int64_t layer) const
-{
-    return m_slotMemory.as<uint8_t>() + slot * m_slotBytes + m_upOffset[size_t(layer)];
-}
-
-const void *ExpertStore::downIn(int64_t slot, int64_t layer) const
-{
-    return m_slotMemory.as<uint8_t>() + slot * m_slotBytes + m_downOffset[size_t(layer)];
-}
-
-void ExpertStore::stage(const Job &job, uint8_t *staging) const
-{
-    const Expert &e = m_model.weights().layers[size_t(job.layer)].experts[size_t(job.expert)];
+    const Expert &e = m_model.weights().layers[size_t(layer)].experts[size_t(expert)];
     packRows(e.gate, staging);
-    packRows(e.up, staging + m_upOffset[size_t(job.layer)]);
-    packRows(e.down, staging + m_downOffset[size_t(job.layer)]);
+    packRows(e.up, staging + m_upOffset[size_t(layer)]);
+    packRows(e.down, staging + m_downOffset[size_t(layer)]);
 }
 
 void ExpertStore::loadNow(int64_t slot, int64_t layer, int64_t expert)
 {
-    SlotState &st = m_slotState[size_t(slot)];
-    st.layer = layer;
-    st.expert = expert;
     std::vector<uint8_t> staging(static_cast<size_t>(m_slotBytes));
-    stage({slot, layer, expert}, staging.data());
-    CUDA_CHECK(cudaMemcpyAsync(m_slotMemory.as<uint8_t>() + slot * m_slotBytes, staging.data(), size_t(m_slotBytes),
-                               cudaMemcpyHostToDevice, m_stream));
-    CUDA_CHECK(cudaStreamSynchronize(m_stream));
-    publish(slot);
+    stage(layer, expert, staging.data());
+    CUDA_CHECK(cudaMemcpy(m_slotMemory.as<uint8_t>() + slot * m_slotBytes, staging.data(), size_t(m_slotBytes),
+                          cudaMemcpyHostToDevice));
 }
 
-void ExpertStore::evict(int64_t slot)
+void ExpertStore::publishAllResident(const std::vector<int64_t> &slotOfExpert)
 {
-    SlotState &st = m_slotState[size_t(slot)];
-    if (st.loading) { // rare: evicting an expert still being copied in — let the copy land first
-        while (!st.copyQueued.load(std::memory_order_acquire))
-            std::this_thread::yield();
-        CUDA_CHECK(cudaEventSynchronize(st.loaded));
-        poll();
-    }
-    if (st.layer >= 0 && ready(st.layer, st.expert)) {
-        PointerUpdates u;
-        for (int m = 0; m < 3; ++m) {
-            u.where[u.count] = const_cast<const void **>(m_tables + (st.layer * 3 + m) * m_nExpert + st.expert);
-            u.value[u.count++] = nullptr;
+    std::vector<const void *> tables(size_t(std::max<int64_t>(1, m_nLayer * 3 * m_nExpert)), nullptr);
+    for (int64_t layer = 0; layer < m_nLayer; ++layer)
+        for (int64_t e = 0; e < m_nExpert; ++e) {
+            const int64_t slot = slotOfExpert[size_t(layer * m_nExpert + e)];
+            if (slot < 0)
+                continue;
+            tables[size_t((layer * 3 + 0) * m_nExpert + e)] = gateIn(slot);
+            tables[size_t((layer * 3 + 1) * m_nExpert + e)] = upIn(slot, layer);
+            tables[size_t((layer * 3 + 2) * m_nExpert + e)] = downIn(slot, layer);
         }
-        launchSetPointers(u, m_stream);
-        m_ready[size_t(st.layer * m_nExpert + st.expert)] = 0;
-        m_slotOf[size_t(st.layer * m_nExpert + st.expert)] = -1;
-        --m_readyInLayer[size_t(st.layer)];
-        --m_readyCount;
-    }
-    st.layer = st.expert = -1;
-    CUDA_CHECK(cudaEventRecord(st.freed, m_stream));
+    m_expertTables.upload(tables.data(), tables.size() * sizeof(void *));
+    m_residentSlot = slotOfExpert;
+    m_allResident = true;
 }
 
-void ExpertStore::loadAsync(int64_t slot, int64_t layer, int64_t expert)
+void ExpertStore::startCopy(int32_t slot, moe::ExpertId expert)
 {
-    SlotState &st = m_slotState[size_t(slot)];
-    st.layer = layer;
-    st.expert = expert;
-    st.loading = true;
-    st.copyQueued.store(false, std::memory_order_relaxed);
-    ++m_loadsInFlight;
+    throwIfFailed();
+    SlotCopy &c = m_slotCopies[size_t(slot)];
+    const uint64_t ticket = ++c.started;
+    ++m_copies;
     {
         std::lock_guard lock(m_mutex);
-        m_jobs.push_back({slot, layer, expert});
+        m_jobs.push_back({slot, expert.layer, expert.expert, ticket});
     }
     m_wake.notify_one();
 }
 
-void ExpertStore::copierLoop()
+bool ExpertStore::copyFinished(int32_t slot)
 {
-    CUDA_CHECK(cudaSetDevice([] {
-        int d = 0;
-        cudaGetDevice(&d);
-        return d;
-    }()));
+    throwIfFailed();
+    SlotCopy &c = m_slotCopies[size_t(slot)];
+    if (c.queued.load(std::memory_order_acquire) != c.started)
+        return false; // the copier has not enqueued the latest copy yet
+    const cudaError_t status = cudaEventQuery(c.done);
+    if (status == cudaErrorNotReady)
+        return false;
+    CUDA_CHECK(status);
+    return true;
+}
+
+void ExpertStore::drain()
+{
+    for (int64_t s = 0; s < m_slots; ++s) {
+        SlotCopy &c = m_slotCopies[size_t(s)];
+        while (c.queued.load(std::memory_order_acquire) != c.started) {
+            throwIfFailed();
+            std::this_thread::yield();
+        }
+        CUDA_CHECK(cudaEventSynchronize(c.done));
+    }
+    throwIfFailed();
+}
+
+void ExpertStore::throwIfFailed() const
+{
+    if (const cudaError_t failed = m_copyError.load(); failed != cudaSuccess)
+        throwCudaError(failed, "copying an expert into VRAM", __FILE__, __LINE__);
+}
+
+void ExpertStore::copierLoop(int device)
+{
+    cudaError_t status = cudaSetDevice(device);
     int next = 0;
     for (;;) {
         Job job{};
@@ -202,75 +202,22 @@ void ExpertStore::copierLoop()
             job = m_jobs.front();
             m_jobs.pop_front();
         }
-        SlotState &st = m_slotState[size_t(job.slot)];
-        cudaError_t status = cudaEventSynchronize(m_stagingFree[next]);
-        if (status == cudaSuccess) {
-            stage(job, m_staging[next]);
-            status = cudaStreamWaitEvent(m_copyStream, st.freed, 0);
-        }
+        SlotCopy &c = m_slotCopies[size_t(job.slot)];
         if (status == cudaSuccess)
+            status = cudaEventSynchronize(m_stagingFree[next]); // its previous copy has been read
+        if (status == cudaSuccess) {
+            stage(job.layer, job.expert, m_staging[next]);
             status = cudaMemcpyAsync(m_slotMemory.as<uint8_t>() + job.slot * m_slotBytes, m_staging[next],
                                      size_t(m_slotBytes), cudaMemcpyHostToDevice, m_copyStream);
+        }
         if (status == cudaSuccess)
             status = cudaEventRecord(m_stagingFree[next], m_copyStream);
         if (status == cudaSuccess)
-            status = cudaEventRecord(st.loaded, m_copyStream);
+            status = cudaEventRecord(c.done, m_copyStream);
         if (status != cudaSuccess)
-            m_copyError.store(status); // the main thread throws it at its next poll()
-        st.copyQueued.store(true, std::memory_order_release);
+            m_copyError.store(status); // thrown on the main thread at its next call
+        c.queued.store(job.ticket, std::memory_order_release);
         next ^= 1;
-    }
-}
-
-void ExpertStore::publish(int64_t slot)
-{
-    SlotState &st = m_slotState[size_t(slot)];
-    PointerUpdates u;
-    const void *values[3] = {gateIn(slot, st.layer), upIn(slot, st.layer), downIn(slot, st.layer)};
-    for (int m = 0; m < 3; ++m) {
-        u.where[u.count] = const_cast<const void **>(m_tables + (st.layer * 3 + m) * m_nExpert + st.expert);
-        u.value[u.count++] = values[m];
-    }
-    launchSetPointers(u, m_stream);
-    m_ready[size_t(st.layer * m_nExpert + st.expert)] = 1;
-    m_slotOf[size_t(st.layer * m_nExpert + st.expert)] = slot;
-    ++m_readyInLayer[size_t(st.layer)];
-    ++m_readyCount;
-    if (st.loading) {
-        st.loading = false;
-        --m_loadsInFlight;
-        ++m_copies;
-    }
-}
-
-void ExpertStore::poll()
-{
-    if (const cudaError_t failed = m_copyError.load(); failed != cudaSuccess)
-        throwCudaError(failed, "copying an expert into VRAM", __FILE__, __LINE__);
-    if (m_loadsInFlight == 0)
-        return;
-    for (int64_t s = 0; s < m_slots; ++s) {
-        SlotState &st = m_slotState[size_t(s)];
-        if (!st.loading || !st.copyQueued.load(std::memory_order_acquire))
-            continue;
-        const cudaError_t status = cudaEventQuery(st.loaded);
-        if (status == cudaErrorNotReady)
-            continue;
-        CUDA_CHECK(status);
-        publish(s);
-    }
-}
-
-void ExpertStore::drain()
-{
-    while (m_loadsInFlight > 0) {
-        for (SlotState &st : m_slotState)
-            if (st.loading) {
-                while (!st.copyQueued.load(std::memory_order_acquire))
-                    std::this_thread::yield();
-                CUDA_CHECK(cudaEventSynchronize(st.loaded));
-            }
-        poll();
     }
 }
 

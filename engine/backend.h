@@ -27,6 +27,7 @@ struct BackendOptions {
     int64_t vramBudgetBytes = -1;  // < 0: the device's free memory minus a safety margin
     int device = 0;                // GPU index
     std::string usageProfilePath;  // expert usage profile: read at start (warm cache), written by saveProfile()
+    std::string expertCachePolicy; // VRAM expert cache policy by name ("lru", "adaptive", "static-layers"...); empty: default
     MatmulPrecision precision = MatmulPrecision::Exact;
 };
 
@@ -34,6 +35,7 @@ struct BackendOptions {
 struct EvaluatorStats {
     int64_t expertComputations = 0;  // (token, routed expert) pairs computed
     int64_t expertsOnGpu = 0;        // of those, served from VRAM
+    int64_t expertsStreamed = 0;     // of those, computed on the GPU after a copy for one prompt chunk
     int64_t expertCopies = 0;        // experts copied into VRAM after a miss
     int64_t residentExperts = 0;     // experts in VRAM now
     int64_t totalExperts = 0;        // routed experts of the model (all MoE layers)

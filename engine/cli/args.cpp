@@ -93,6 +93,7 @@ BackendOptions backendOptionsFrom(const Args &args)
         throw std::runtime_error("--vram-budget must be a size in MiB (0 or more)");
     o.device = int(args.integer("gpu", 0));
     o.usageProfilePath = args.valueOr("profile", "");
+    o.expertCachePolicy = args.valueOr("cache-policy", "");
     o.precision = precisionFrom(args);
     return o;
 }
