@@ -89,6 +89,10 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
         throw std::runtime_error("GPU " + std::to_string(options.device) + " does not exist (" +
                                  std::to_string(devices) + " found)");
     CUDA_CHECK(cudaSetDevice(options.device));
+    m_gemm = std::make_unique<CublasGemm>(); // its handle belongs to the device selected now
+    // The per-head MLA matvecs launch one job per token and head (at most 65535 per launch).
+    if (c.isMla())
+        m_maxChunk = std::clamp<int64_t>(65535 / std::max<int64_t>(c.nHead, 1), 1, m_maxChunk);
     cudaDeviceProp prop{};
     CUDA_CHECK(cudaGetDeviceProperties(&prop, options.device));
     size_t freeBytes = 0, totalBytes = 0;
@@ -103,9 +107,7 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     const int64_t ff = std::max({c.nFf, c.moe.nFfShared, c.moe.nFfExpert, int64_t(1)});
     const int64_t heads = c.nHead * std::max(c.headDimV, c.mla.vHeadDim);
     const int64_t qWidth = c.nHead * c.headDim;
-    const int64_t attnScratch =
-        c.isMla() ? latentAttentionScratchFloats(N, c.nHead, c.mla.kvLoraRank, m_capacity)
-                  : attentionScratchFloats(N, c.nHead, c.headDimV, m_capacity);
+    const int64_t attnScratch = attentionScratchNeeded();
     const int64_t scratchFloats = 6 * N * d + N * qWidth + 2 * N * c.nHeadKv * std::max(c.headDim, c.headDimV) +
                                   N * heads + N * (c.mla.qLoraRank + c.mla.kvLoraRank + c.mla.qkRopeDim) +
                                   2 * N * c.nHead * (c.mla.kvLoraRank + c.mla.qkRopeDim) + 2 * N * ff +
@@ -121,7 +123,8 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
                                  " free on " + prop.name + ")");
     m_plan.totalExperts = routedExperts(c);
     m_plan.slotBytes = ExpertStore::slotBytes(model);
-    if (m_plan.totalExperts > 0 && ExpertStore::expertsSupported(model) && m_plan.slotBytes > 0)
+    m_gpuExperts = m_plan.totalExperts > 0 && ExpertStore::expertsSupported(model) && m_plan.slotBytes > 0;
+    if (m_gpuExperts)
         m_plan.slots = std::min(m_plan.totalExperts, (m_plan.budgetBytes - m_plan.baseBytes) / m_plan.slotBytes);
 
     CUDA_CHECK(cudaStreamCreateWithFlags(&m_streamOwner.stream, cudaStreamNonBlocking));
@@ -130,7 +133,7 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     for (int64_t i = 0; i < c.nLayer; ++i)
         m_kv.emplace_back(size_t(m_capacity * kvFloatsPerPosition(c)) * sizeof(float));
     allocateScratch();
-    if (m_plan.slotBytes > 0)
+    if (m_gpuExperts)
         m_streamed = CudaBuffer(size_t(m_plan.slotBytes));
     m_experts = std::make_unique<ExpertStore>(model, m_plan.slots);
 
@@ -178,7 +181,8 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
             m_experts->drain();
         }
     }
-    CUDA_CHECK(cudaStreamSynchronize(m_stream));
+    // Uploads through the legacy stream (pageable copies, memsets) are not ordered with m_stream.
+    CUDA_CHECK(cudaDeviceSynchronize());
     m_deviceName = std::string(prop.name) +
                    (m_plan.slots < m_plan.totalExperts ? " + CPU (" + std::to_string(pool.size()) + " threads)" : "");
 }
@@ -221,10 +225,9 @@ void CudaEvaluator::allocateScratch()
     s.rowIds = scratch<int32_t>(size_t(N * k));
     s.rowWeights = scratch<float>(size_t(N * k));
     s.expertY = scratch<float>(size_t(std::max(8 * k, N) * d));
-    s.attnScratchFloats = c.isMla() ? latentAttentionScratchFloats(N, c.nHead, rank, m_capacity)
-                                    : attentionScratchFloats(N, c.nHead, c.headDimV, m_capacity);
+    s.attnScratchFloats = attentionScratchNeeded();
     s.attnScratch = scratch<float>(size_t(s.attnScratchFloats));
-    s.tileFloats = m_gemm.available() ? kTileFloats : 0;
+    s.tileFloats = m_gemm->available() ? kTileFloats : 0;
     s.tile = scratch<float>(size_t(s.tileFloats));
     s.logitRows = kLogitRows;
     s.logits = scratch<float>(size_t(kLogitRows * c.nVocab));
@@ -250,6 +253,18 @@ void CudaEvaluator::allocateScratch()
     h.rowIds = pinned<int32_t>(size_t(N * k));
     h.rowWeights = pinned<float>(size_t(N * k));
     h.observedIds = pinned<int32_t>(size_t(c.nLayer * 8 * k));
+}
+
+// The split scratch long-context attention needs depends on the chunk length (short chunks split
+// more), so take the most any chunk up to m_maxChunk can need.
+int64_t CudaEvaluator::attentionScratchNeeded() const
+{
+    const ModelConfig &c = m_config;
+    int64_t most = 0;
+    for (int64_t n = 1; n <= m_maxChunk; ++n)
+        most = std::max(most, c.isMla() ? latentAttentionScratchFloats(n, c.nHead, c.mla.kvLoraRank, m_capacity)
+                                        : attentionScratchFloats(n, c.nHead, c.headDimV, m_capacity));
+    return most;
 }
 
 void CudaEvaluator::truncate(int64_t n)
@@ -280,6 +295,43 @@ void CudaEvaluator::saveProfile()
         m_usage->save(m_options.usageProfilePath);
 }
 
+DeviceBandwidth CudaEvaluator::measureDeviceBandwidth()
+{
+    CUDA_CHECK(cudaSetDevice(m_options.device));
+    constexpr size_t bytes = size_t(256) << 20;
+    DeviceBandwidth result;
+    CudaBuffer a(bytes), b(bytes);
+    void *host = nullptr;
+    CUDA_CHECK(cudaHostAlloc(&host, bytes, cudaHostAllocDefault));
+    const std::unique_ptr<void, PinnedFree> hostOwner(host);
+    std::memset(host, 1, bytes);
+    cudaEvent_t start = nullptr, stop = nullptr;
+    CUDA_CHECK(cudaEventCreate(&start));
+    CUDA_CHECK(cudaEventCreate(&stop));
+    // Best of a few repetitions after a warm-up; a copy reads and writes every byte.
+    auto best = [&](auto copy) {
+        float bestMs = 1e30f;
+        for (int i = 0; i < 6; ++i) {
+            CUDA_CHECK(cudaEventRecord(start, m_stream));
+            copy();
+            CUDA_CHECK(cudaEventRecord(stop, m_stream));
+            CUDA_CHECK(cudaEventSynchronize(stop));
+            float ms = 0;
+            CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+            if (i > 0)
+                bestMs = std::min(bestMs, ms);
+        }
+        return double(bestMs) / 1e3;
+    };
+    const double d2d = best([&] { CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, m_stream)); });
+    const double h2d = best([&] { CUDA_CHECK(cudaMemcpyAsync(a.data(), host, bytes, cudaMemcpyHostToDevice, m_stream)); });
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    result.deviceGBps = 2.0 * double(bytes) / d2d / 1e9;
+    result.hostToDeviceGBps = double(bytes) / h2d / 1e9;
+    return result;
+}
+
 void CudaEvaluator::evaluate(std::span<const int32_t> tokens, float *allLogits, float *lastLogits)
 {
     const ModelConfig &c = m_config;
@@ -296,8 +348,24 @@ void CudaEvaluator::evaluate(std::span<const int32_t> tokens, float *allLogits, 
     CUDA_CHECK(cudaSetDevice(m_options.device));
     for (int64_t at = 0; at < n; at += m_maxChunk) {
         const int64_t count = std::min(m_maxChunk, n - at);
-        forwardChunk(tokens.subspan(size_t(at), size_t(count)), allLogits ? allLogits + at * c.nVocab : nullptr,
-                     at + count == n ? lastLogits : nullptr);
+        forwardChunkChecked(tokens.subspan(size_t(at), size_t(count)), allLogits ? allLogits + at * c.nVocab : nullptr,
+                            at + count == n ? lastLogits : nullptr);
+    }
+}
+
+// A chunk that fails leaves the position where it was; what it enqueued is waited for, so no
+// copy still reads the pinned buffers the next call writes, and slots it read are released.
+void CudaEvaluator::forwardChunkChecked(std::span<const int32_t> tokens, float *allLogits, float *lastLogits)
+{
+    m_observed.clear();
+    try {
+        forwardChunk(tokens, allLogits, lastLogits);
+    } catch (...) {
+        cudaStreamSynchronize(m_stream);
+        m_observed.clear();
+        if (m_scheduler)
+            m_scheduler->workFinished(m_token);
+        throw;
     }
 }
 
@@ -307,21 +375,21 @@ void CudaEvaluator::matmul(const DeviceMatrix &w, const float *x, int64_t n, flo
         launchQuantMatvec(w.type, w.data, w.rows, w.cols, x, n, y, m_stream);
         return;
     }
-    if (!m_gemm.available()) {
+    if (!m_gemm->available()) {
         for (int64_t t = 0; t < n; t += kMatvecMaxTokens)
             launchQuantMatvec(w.type, w.data, w.rows, w.cols, x + t * w.cols, std::min(kMatvecMaxTokens, n - t),
                               y + t * w.rows, m_stream);
         return;
     }
     if (w.type == QuantType::F32) {
-        m_gemm.multiply(static_cast<const float *>(w.data), w.rows, w.cols, x, n, y, w.rows, m_stream);
+        m_gemm->multiply(static_cast<const float *>(w.data), w.rows, w.cols, x, n, y, w.rows, m_stream);
         return;
     }
     const int64_t tileRows = std::max<int64_t>(1, m_s.tileFloats / w.cols);
     for (int64_t r0 = 0; r0 < w.rows; r0 += tileRows) {
         const int64_t rows = std::min(tileRows, w.rows - r0);
         launchDequantizeTile(w.type, w.data, w.rowBytes, w.cols, r0, rows, m_s.tile, m_stream);
-        m_gemm.multiply(m_s.tile, rows, w.cols, x, n, y + r0, w.rows, m_stream);
+        m_gemm->multiply(m_s.tile, rows, w.cols, x, n, y + r0, w.rows, m_stream);
     }
 }
 
@@ -475,7 +543,7 @@ void CudaEvaluator::feedForward(int64_t layer, int64_t n)
 bool CudaEvaluator::moeOnDeviceOnly(int64_t layer, int64_t n) const
 {
     (void)layer;
-    return n <= kMatvecMaxTokens && !m_hook && m_experts->allResident();
+    return n <= kMatvecMaxTokens && !m_hook && m_experts->allResident() && m_config.moe.nExpert <= 1024;
 }
 
 void CudaEvaluator::moeFfn(int64_t layer, int64_t n)
@@ -550,6 +618,11 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
         std::vector<float> weights = r.weights;
         if (m_hook) {
             m_hook->routed(layer, m_position + t, ids);
+            for (int64_t j = 0; j < k; ++j)
+                if (ids[size_t(j)] < 0 || ids[size_t(j)] >= nExpert ||
+                    std::find(ids.begin(), ids.begin() + j, ids[size_t(j)]) != ids.begin() + j)
+                    throw std::runtime_error("a routing hook chose expert " + std::to_string(ids[size_t(j)]) +
+                                             " twice or out of range (layer " + std::to_string(layer) + ")");
             if (!std::equal(ids.begin(), ids.end(), r.experts.begin()))
                 weights = routingWeightsFor(moeConfig, logits, ids);
         }
@@ -569,7 +642,7 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
             m_h.expertWeights[t * k + j] = weights[size_t(j)];
             if (onGpu >= 0)
                 ++m_expertsOnGpu;
-            else if (n <= kMatvecMaxTokens)
+            else if (n <= kMatvecMaxTokens || !m_gpuExperts)
                 cpuTasks.push_back({t, e, weights[size_t(j)]});
             else
                 ++m_expertsStreamed;
@@ -578,7 +651,7 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
     m_expertComputations += n * k;
     CUDA_CHECK(cudaMemsetAsync(m_s.ffnOut, 0, size_t(n * d) * sizeof(float), m_stream));
 
-    if (n > kMatvecMaxTokens) {
+    if (n > kMatvecMaxTokens && m_gpuExperts) {
         // Prompt: every expert runs on the GPU over its tokens — from its slot, or streamed in.
         std::vector<std::vector<int32_t>> rows(static_cast<size_t>(nExpert));
         std::vector<std::vector<float>> rowWeights(static_cast<size_t>(nExpert));

@@ -54,6 +54,7 @@ public:
     std::string deviceName() const override { return m_deviceName; }
     EvaluatorStats stats() const override;
     void saveProfile() override;
+    DeviceBandwidth measureDeviceBandwidth() override;
     const CudaPlan &plan() const { return m_plan; }
 
 private:
@@ -78,6 +79,8 @@ private:
     void matmul(const DeviceMatrix &w, const float *x, int64_t n, float *y);
     void projectLogits(int64_t n, float *allLogits, float *lastLogits);
     void flushObservedRouting();
+    void forwardChunkChecked(std::span<const int32_t> tokens, float *allLogits, float *lastLogits);
+    int64_t attentionScratchNeeded() const;
 
     // Owns the stream; declared before everything that enqueues on it, so destroyed after them.
     struct StreamOwner {
@@ -110,7 +113,8 @@ private:
     std::unique_ptr<moe::ExpertSplit> m_split;
     int64_t m_token = -1; // scheduler clock: one tick per evaluated chunk
     std::unique_ptr<moe::ExpertUsage> m_usage;
-    CublasGemm m_gemm;
+    std::unique_ptr<CublasGemm> m_gemm; // created once the device is selected
+    bool m_gpuExperts = false;          // the GPU kernels read the experts' format
     std::vector<CudaBuffer> m_kv;       // per layer: k then v (MLA: latent then rope)
     std::vector<CudaBuffer> m_buffers;  // scratch
     CudaBuffer m_streamed;              // an expert copied in for one prompt chunk only

@@ -42,6 +42,12 @@ struct EvaluatorStats {
     int64_t vramBytes = 0;           // device memory held
 };
 
+// A device's own bandwidth, measured on request (benchmarks print speeds against it).
+struct DeviceBandwidth {
+    double deviceGBps = 0;       // device memory, a device-to-device copy (bytes read + written)
+    double hostToDeviceGBps = 0; // pinned host memory to the device (PCIe / NVLink)
+};
+
 class Evaluator {
 public:
     virtual ~Evaluator() = default;
@@ -63,6 +69,8 @@ public:
     virtual EvaluatorStats stats() const { return {}; }
     // Writes the expert usage profile to BackendOptions::usageProfilePath (no-op without one).
     virtual void saveProfile() {}
+    // Measures the device's bandwidth (takes a moment; all zero for the CPU).
+    virtual DeviceBandwidth measureDeviceBandwidth() { return {}; }
 };
 
 using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>(const Model &model, int64_t contextLength,

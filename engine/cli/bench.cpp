@@ -5,6 +5,7 @@
 #include "engine/cpu/memory_bandwidth.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
+#include "engine/moe/routing_hook.h"
 #include "engine/runtime/inference_state.h"
 #include "engine/runtime/weight_traffic.h"
 
@@ -70,6 +71,37 @@ int runBench(const BenchOptions &o)
     Evaluator &state = *evaluator;
     std::printf("backend:    %s (ready in %.2f s)%s%s\n", state.deviceName().c_str(), secondsSince(loadBackendStart),
                 fallback.empty() ? "" : "; GPU unavailable: ", fallback.c_str());
+    const DeviceBandwidth device = state.measureDeviceBandwidth();
+    if (device.deviceGBps > 0)
+        std::printf("device:     %.0f GB/s device memory (copy, read + write), %.1f GB/s host to device (pinned)\n",
+                    device.deviceGBps, device.hostToDeviceGBps);
+
+    // Routing traces: replay one instead of the router, and/or record this run's routing.
+    std::vector<int32_t> moeLayers;
+    for (int64_t i = 0; i < c.nLayer; ++i)
+        if (c.isMoeLayer(i))
+            moeLayers.push_back(int32_t(i));
+    std::unique_ptr<moe::TraceReplayer> replayer;
+    std::unique_ptr<moe::TraceRecorder> recorder;
+    moe::RoutingHookList hooks;
+    if (!o.replayTrace.empty() || !o.recordTrace.empty()) {
+        if (moeLayers.empty())
+            throw std::runtime_error("routing traces need a mixture-of-experts model");
+        if (!o.replayTrace.empty()) {
+            replayer = std::make_unique<moe::TraceReplayer>(moe::RoutingTrace::read(o.replayTrace), int32_t(c.nLayer),
+                                                            moeLayers, int32_t(c.moe.nExpert), int32_t(c.moe.nExpertUsed));
+            hooks.add(replayer.get());
+            std::printf("routing:    replayed from %s (measurement only: the model computes with experts it did "
+                        "not choose)\n",
+                        o.replayTrace.c_str());
+        }
+        if (!o.recordTrace.empty()) {
+            recorder = std::make_unique<moe::TraceRecorder>(int32_t(c.nLayer), moeLayers, int32_t(c.moe.nExpert),
+                                                            int32_t(c.moe.nExpertUsed));
+            hooks.add(recorder.get());
+        }
+        state.setRoutingHook(&hooks);
+    }
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int32_t> pick(0, int32_t(std::min<int64_t>(c.nVocab, 32000) - 1));
     std::vector<int32_t> prompt(size_t(o.promptTokens));
@@ -82,6 +114,7 @@ int runBench(const BenchOptions &o)
     std::printf("prompt:     %lld tokens in %.2f s = %.1f tok/s\n", static_cast<long long>(o.promptTokens),
                 promptSeconds, double(o.promptTokens) / promptSeconds);
 
+    const EvaluatorStats afterPrompt = state.stats();
     const auto genStart = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < o.genTokens; ++i) {
         const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -89,16 +122,41 @@ int runBench(const BenchOptions &o)
     }
     const double genSeconds = secondsSince(genStart);
     const double genRate = double(o.genTokens) / genSeconds;
-    const EvaluatorStats stats = state.stats();
-    if (stats.totalExperts > 0)
-        std::printf("experts:    %lld of %lld resident in VRAM; %.1f%% of %lld expert computations served from VRAM, "
-                    "%lld copied in after a miss\n",
+    EvaluatorStats stats = state.stats();
+    if (recorder) {
+        recorder->trace().write(o.recordTrace);
+        std::printf("routing:    %lld tokens recorded to %s\n", static_cast<long long>(recorder->recordedTokens()),
+                    o.recordTrace.c_str());
+    }
+    if (stats.totalExperts > 0) {
+        auto share = [](int64_t part, int64_t whole) { return whole ? 100.0 * double(part) / double(whole) : 0.0; };
+        const int64_t genComputations = stats.expertComputations - afterPrompt.expertComputations;
+        const int64_t genOnGpu = stats.expertsOnGpu - afterPrompt.expertsOnGpu;
+        std::printf("experts:    %lld of %lld resident in VRAM now; prompt: %.1f%% of %lld expert computations served "
+                    "from VRAM, %.1f%% streamed in; generation: %.1f%% of %lld served from VRAM (the cache hit "
+                    "rate), %lld copied in after a miss\n",
                     static_cast<long long>(stats.residentExperts), static_cast<long long>(stats.totalExperts),
-                    stats.expertComputations ? 100.0 * double(stats.expertsOnGpu) / double(stats.expertComputations) : 0.0,
-                    static_cast<long long>(stats.expertComputations), static_cast<long long>(stats.expertCopies));
+                    share(afterPrompt.expertsOnGpu, afterPrompt.expertComputations),
+                    static_cast<long long>(afterPrompt.expertComputations),
+                    share(afterPrompt.expertsStreamed, afterPrompt.expertComputations), share(genOnGpu, genComputations),
+                    static_cast<long long>(genComputations),
+                    static_cast<long long>(stats.expertCopies - afterPrompt.expertCopies));
+        // What share of VRAM-served computations means for the speed limit uses the generation split.
+        stats = {stats.expertComputations - afterPrompt.expertComputations, genOnGpu, 0, 0, 0, 0, 0};
+    }
+    double genLimit = limit;
+    if (device.deviceGBps > 0) {
+        // Per token: what VRAM serves at device bandwidth, then the CPU's experts at host bandwidth.
+        const double onGpu = stats.expertComputations ? double(stats.expertsOnGpu) / double(stats.expertComputations) : 0;
+        const double gpuBytes = double(traffic.denseBytes) + onGpu * double(traffic.expertBytesPerToken);
+        const double cpuBytes = (1.0 - onGpu) * double(traffic.expertBytesPerToken);
+        genLimit = 1.0 / (gpuBytes / (device.deviceGBps * 1e9) + cpuBytes / (bw.readGBps * 1e9));
+        std::printf("split:      %.1f MiB per token from VRAM at %.0f GB/s + %.1f MiB from RAM at %.1f GB/s\n",
+                    gpuBytes / (1 << 20), device.deviceGBps, cpuBytes / (1 << 20), bw.readGBps);
+    }
     std::printf("generation: %lld tokens in %.2f s = %.2f tok/s; bandwidth limit %.2f tok/s; %.0f%% of the limit "
                 "(%.1f GB/s of weights)\n",
-                static_cast<long long>(o.genTokens), genSeconds, genRate, limit, 100.0 * genRate / limit,
+                static_cast<long long>(o.genTokens), genSeconds, genRate, genLimit, 100.0 * genRate / genLimit,
                 genRate * double(traffic.perToken()) / 1e9);
     return 0;
 }

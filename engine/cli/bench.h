@@ -16,6 +16,8 @@ struct BenchOptions {
     int threads = 0; // 0: every CPU
     MatmulPrecision precision = MatmulPrecision::Exact;
     BackendOptions backend; // where it runs (--backend, --vram-budget)
+    std::string replayTrace; // route by this trace instead of the router (measurement only)
+    std::string recordTrace; // write the routing of the run here
 };
 
 int runBench(const BenchOptions &options);

@@ -1,6 +1,7 @@
 // enclave-cli template / run / chat: chat templates and generation from a terminal.
 #include "engine/chat_session.h"
 #include "engine/cli/args.h"
+#include "engine/moe/routing_hook.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/text/tokenizer_files.h"
 
@@ -152,10 +153,30 @@ int runGenerate(const Args &a)
     if (a.values.count("system"))
         r.messages.push_back({"system", a.value("system"), {}, {}});
     r.messages.push_back({"user", a.value("p"), {}, {}});
+    // --record-trace FILE: the routing of every token (prompt and answer) as a routing trace.
+    std::unique_ptr<moe::TraceRecorder> recorder;
+    if (a.has("record-trace")) {
+        const ModelConfig &c = l.model->config();
+        std::vector<int32_t> moeLayers;
+        for (int64_t i = 0; i < c.nLayer; ++i)
+            if (c.isMoeLayer(i))
+                moeLayers.push_back(int32_t(i));
+        if (moeLayers.empty())
+            throw std::runtime_error("--record-trace needs a mixture-of-experts model");
+        recorder = std::make_unique<moe::TraceRecorder>(int32_t(c.nLayer), moeLayers, int32_t(c.moe.nExpert),
+                                                        int32_t(c.moe.nExpertUsed));
+        l.session->evaluator().setRoutingHook(recorder.get());
+    }
     g_activeSession = l.session.get();
     std::signal(SIGINT, onInterrupt);
     l.session->generate(r, printer(nullptr));
     g_activeSession = nullptr;
+    if (recorder) {
+        recorder->trace().write(a.value("record-trace"));
+        std::fprintf(stderr, "routing of %lld tokens recorded to %s\n", static_cast<long long>(recorder->recordedTokens()),
+                     a.value("record-trace").c_str());
+    }
+    l.session->evaluator().saveProfile();
     return 0;
 }
 

@@ -51,6 +51,8 @@ int runBench(const Args &args)
     options.genTokens = args.positiveInt("gen", options.genTokens);
     options.threads = int(args.positiveInt("threads", ThreadPool::resolveThreadCount(0)));
     options.backend = backendOptionsFrom(args);
+    options.replayTrace = args.valueOr("replay-trace", "");
+    options.recordTrace = args.valueOr("record-trace", "");
     options.precision = options.backend.precision;
     return enclave::runBench(options);
 }

@@ -112,9 +112,8 @@ int runGpuConformance(const std::string &refpackDir, std::ostream &log)
             const int64_t vocab = model->config().nVocab;
             const std::string name = dir.filename().string() + "/" + file.filename().string();
             // Budgets: the plan with everything, then only the base (no expert), then half the experts.
-            BackendOptions all;
-            CudaEvaluator probe(*model, int64_t(ids.size()), pool, all);
-            const CudaPlan plan = probe.plan();
+            // (The probe is gone before the measured evaluators allocate.)
+            const CudaPlan plan = CudaEvaluator(*model, int64_t(ids.size()), pool, BackendOptions{}).plan();
             struct Budget {
                 const char *name;
                 int64_t bytes;
@@ -147,6 +146,46 @@ int runGpuConformance(const std::string &refpackDir, std::ostream &log)
                         << "% (" << s.expertCopies << " copies)" << (ok ? "" : "  FAIL") << "\n";
                 }
             }
+        }
+    }
+    // Long context (split attention over many positions, several prompt chunks, decode after them):
+    // 600 random tokens as one prompt, then 8 single steps, on each model's q8_0 file.
+    for (const fs::path &dir : models) {
+        const fs::path file = dir / "gguf" / (dir.filename().string() + "-q8_0.gguf");
+        if (!fs::exists(file))
+            continue;
+        const auto model = Model::load(file.string());
+        const int64_t vocab = model->config().nVocab;
+        std::vector<int32_t> longIds(608);
+        for (size_t i = 0; i < longIds.size(); ++i)
+            longIds[i] = int32_t((i * 7919 + 13) % size_t(std::min<int64_t>(vocab, 500)));
+        auto runLong = [&](Evaluator &e) {
+            std::vector<float> last(static_cast<size_t>(vocab)), tail;
+            e.evaluate(std::span(longIds).first(600), nullptr, last.data());
+            tail = last;
+            for (size_t i = 600; i < longIds.size(); ++i) {
+                e.evaluate(std::span(longIds).subspan(i, 1), nullptr, last.data());
+                tail.insert(tail.end(), last.begin(), last.end());
+            }
+            return tail;
+        };
+        InferenceState cpuState(*model, int64_t(longIds.size()), pool);
+        const Logits cpu = runLong(cpuState);
+        const CudaPlan plan = CudaEvaluator(*model, int64_t(longIds.size()), pool, BackendOptions{}).plan();
+        for (const int64_t budget : {int64_t(-1), plan.baseBytes, plan.baseBytes + plan.totalExperts / 2 * plan.slotBytes}) {
+            if (budget >= 0 && plan.totalExperts == 0)
+                continue;
+            BackendOptions options;
+            options.vramBudgetBytes = budget;
+            CudaEvaluator gpu(*model, int64_t(longIds.size()), pool, options);
+            const Logits got = runLong(gpu);
+            const double vsCpu = medianRowRel(got, cpu, vocab);
+            const bool ok = std::all_of(got.begin(), got.end(), [](float v) { return std::isfinite(v); }) &&
+                            vsCpu < 1e-4 && topOneDisagreements(got, cpu, vocab) == 0;
+            failures += ok ? 0 : 1;
+            log << std::setw(34) << (dir.filename().string() + " 600+8 tokens") << std::setw(9)
+                << (budget < 0 ? "all" : budget == plan.baseBytes ? "none" : "half") << std::setw(6) << 1
+                << std::setw(13) << std::scientific << std::setprecision(2) << vsCpu << (ok ? "" : "  FAIL") << "\n";
         }
     }
     log << (failures ? std::to_string(failures) + " FAILED" : std::string("all passed")) << "\n";
