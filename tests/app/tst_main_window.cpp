@@ -21,6 +21,20 @@ using enclave::app::AppContext;
 
 namespace {
 
+// The item named `name` among the visual descendants of `root` (popups included, which
+// findChild does not reach through their scroll views).
+QQuickItem *findItem(QQuickItem *root, const QString &name)
+{
+    if (!root)
+        return nullptr;
+    if (root->objectName() == name)
+        return root;
+    for (QQuickItem *child : root->childItems())
+        if (QQuickItem *found = findItem(child, name))
+            return found;
+    return nullptr;
+}
+
 // One running instance of the app: its context and its QML window.
 struct RunningApp {
     explicit RunningApp(const QString &dataDir) : context(dataDir)
@@ -149,7 +163,8 @@ private slots:
             int sent = 0;
             for (const char *text : {"first", "second", "third"}) {
                 QVERIFY(chat->sendMessage(QString::fromLatin1(text)));
-                QTRY_COMPARE(chat->messages()->rowCount(), ++sent);
+                ++sent;
+                QTRY_COMPARE(chat->messages()->rowCount(), sent);
             }
             app.context.conversations()->setSearchQuery(QStringLiteral("first"));
             QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
@@ -233,8 +248,8 @@ private slots:
             auto *dialog = app.find("appSettingsDialog");
             QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
             QTRY_VERIFY(dialog->property("opened").toBool());
-            auto *content = qvariant_cast<QQuickItem *>(dialog->property("contentItem"));
-            auto *noGpu = content->findChild<QQuickItem *>(QStringLiteral("noGpuLabel"));
+            auto *noGpu = findItem(qvariant_cast<QQuickItem *>(dialog->property("contentItem")), QStringLiteral("noGpuLabel"));
+            QVERIFY(noGpu);
             QCOMPARE(noGpu->isVisible(), app.context.gpus().isEmpty());
             app.context.resetGenerationDefaults();
             QCOMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.7);
