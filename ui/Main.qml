@@ -17,6 +17,24 @@ ApplicationWindow {
     title: App.chat.title.length > 0 ? App.chat.title + " — Enclave" : "Enclave"
     color: Theme.window
     font.pixelSize: Theme.fontSize
+    // Controls, dialogs and tooltips take their colours from the palette: set here once, they
+    // all follow the light or dark theme.
+    palette.window: Theme.surface
+    palette.windowText: Theme.text
+    palette.base: Theme.window
+    palette.text: Theme.text
+    palette.button: Theme.surfaceHover
+    palette.buttonText: Theme.text
+    palette.brightText: Theme.text
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.light: Theme.surfaceHover
+    palette.midlight: Theme.border
+    palette.mid: Theme.border
+    palette.dark: Theme.textMuted
+    palette.placeholderText: Theme.textMuted
+    palette.toolTipBase: Theme.surface
+    palette.toolTipText: Theme.text
 
     Binding { target: Theme; property: "dark"; value: App.theme === "dark" || (App.theme === "system" && App.prefersDarkTheme) }
     Binding { target: Theme; property: "fontSize"; value: App.fontSize }

@@ -11,6 +11,8 @@ Row {
     property int branchCount: 1
     property string statsText: ""
     property string detailsText: ""
+    property string modelName: ""
+    property real maxWidth: 10000 // the stats line elides to stay inside the message
     signal branchRequested(int delta)
     signal copyRequested()
     signal editRequested()
@@ -78,7 +80,9 @@ Row {
         visible: !root.isUser && text.length > 0
         anchors.verticalCenter: parent.verticalCenter
         leftPadding: 6
-        text: root.statsText + (root.detailsText.length > 0 ? "  ⓘ" : "")
+        width: Math.max(0, Math.min(implicitWidth, root.maxWidth - x))
+        elide: Text.ElideRight
+        text: root.statsText + (root.modelName.length > 0 ? " · " + root.modelName : "")
         color: Theme.textMuted
         font.pixelSize: Theme.smallFontSize
         HoverHandler { id: statsHover }

@@ -167,11 +167,13 @@ Item {
         anchors.left: root.isUser ? undefined : parent.left
         visible: !root.streaming
         isUser: root.isUser
+        maxWidth: root.width
         enabledActions: root.actionsEnabled
         branchIndex: root.branchIndex
         branchCount: root.branchCount
         statsText: root.statsText()
         detailsText: root.generationText()
+        modelName: root.generation && root.generation.model ? root.generation.model : ""
         onBranchRequested: (delta) => root.branchRequested(delta)
         onCopyRequested: root.copyRequested(root.content)
         onEditRequested: { editor.text = root.content; editor.visible = true; editor.forceActiveFocus() }
