@@ -4,6 +4,9 @@
 #include "app/engine_worker.h"
 #include "app/storage_worker.h"
 #include "engine/engine_info.h"
+#if defined(ENCLAVE_HAVE_CUDA)
+#include "cuda/cuda_devices.h"
+#endif
 
 #include <QDesktopServices>
 #include <QDir>
@@ -13,12 +16,21 @@
 #include <QGuiApplication>
 #include <QPalette>
 #include <QJSEngine>
+#include <QJsonDocument>
 #include <QUrl>
 
 namespace enclave::app {
 namespace {
 AppContext *g_instance = nullptr;
+
+#if defined(ENCLAVE_HAVE_CUDA)
+const cuda::CudaDeviceList &cudaDevices()
+{
+    static const cuda::CudaDeviceList found = cuda::listCudaDevices(); // asked once: it starts the driver
+    return found;
 }
+#endif
+} // namespace
 
 AppContext::AppContext(const QString &dataDirectory, QObject *parent)
     : QObject(parent), m_dataDirectory(QDir(dataDirectory).absolutePath())
@@ -96,6 +108,7 @@ void AppContext::connectStorage()
     connect(&m_chat, &ChatController::selectBranchRequested, s, &StorageWorker::selectBranch, q);
     connect(&m_chat, &ChatController::optionsSaveRequested, s, &StorageWorker::setConversationOptions, q);
     connect(&m_chat, &ChatController::addMessageRequested, s, &StorageWorker::addMessage, q);
+    connect(&m_chat, &ChatController::deleteMessageRequested, s, &StorageWorker::deleteMessage, q);
     connect(&m_chat, &ChatController::updateMessageRequested, s, &StorageWorker::updateMessage, q);
     connect(&m_library, &ModelLibrary::addModelRequested, s, &StorageWorker::addModel, q);
     connect(&m_library, &ModelLibrary::removeModelRequested, s, &StorageWorker::removeModel, q);
@@ -138,20 +151,22 @@ void AppContext::connectEngine()
     connect(e, &EngineWorker::finished, &m_chat, &ChatController::onGenerationFinished, q);
     connect(&m_chat, &ChatController::measureContextRequested, e, &EngineWorker::measureContext, q);
     connect(e, &EngineWorker::contextMeasured, &m_chat, &ChatController::onContextMeasured, q);
-    connect(e, &EngineWorker::modelLoaded, this, [this](qint64 id, const QJsonObject &) {
+    connect(e, &EngineWorker::modelLoaded, this, [this](qint64 id, const QJsonObject &info) {
         m_loadingModelId = 0;
+        m_modelInfo = info.toVariantMap();
         m_loadedModelId = id;
         m_modelError.clear();
-        m_chat.setModelReady(true);
-        m_chat.measureContext();
         if (const auto *m = m_library.record(id))
             m_modelName = ModelLibrary::displayName(m->path);
+        m_chat.setModelReady(true, m_modelName);
+        m_chat.measureContext();
         QMetaObject::invokeMethod(m_storage, "touchModel", Qt::QueuedConnection, Q_ARG(qint64, id));
         emit modelLoadedChanged();
     }, q);
     connect(e, &EngineWorker::modelLoadFailed, this, [this](qint64, const QString &error) {
         m_loadingModelId = 0;
         m_loadedModelId = 0;
+        m_modelInfo.clear();
         m_modelError = error;
         m_chat.setModelReady(false);
         emit modelLoadedChanged();
@@ -168,7 +183,13 @@ void AppContext::loadModel(qint64 modelId)
     m_modelName = ModelLibrary::displayName(m->path);
     m_modelError.clear();
     emit modelLoadedChanged();
-    emit engineLoadRequested(modelId, m->path, 0);
+    emit engineLoadRequested(modelId, m->path, modelLoadOptions());
+}
+
+QJsonObject AppContext::modelLoadOptions() const
+{
+    return {{QStringLiteral("context_length"), m_chat.defaults().value(QStringLiteral("context_length")).toInt()},
+            {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB}};
 }
 
 // The library's list changed; on the first listing, the model used last is loaded again.
@@ -211,6 +232,11 @@ void AppContext::applySettings(const QVariantMap &settings)
     m_theme = settings.value(QStringLiteral("theme"), m_theme).toString();
     m_fontSize = settings.value(QStringLiteral("font_size"), m_fontSize).toInt();
     m_threads = settings.value(QStringLiteral("threads"), m_threads).toInt();
+    m_vramBudgetMiB = std::max(0, settings.value(QStringLiteral("vram_budget_mib"), m_vramBudgetMiB).toInt());
+    m_defaultSystemPrompt = settings.value(QStringLiteral("default_system_prompt")).toString();
+    const QJsonObject defaults =
+        QJsonDocument::fromJson(settings.value(QStringLiteral("generation_defaults")).toString().toUtf8()).object();
+    m_chat.setDefaults(defaults, m_defaultSystemPrompt);
     emit threadsRequested(m_threads);
     emit appSettingsChanged();
 }
@@ -247,6 +273,76 @@ void AppContext::setThreads(int threads)
 }
 
 int AppContext::cpuCount() const { return QThread::idealThreadCount(); }
+
+void AppContext::setVramBudgetMiB(int mib)
+{
+    mib = std::max(0, mib);
+    if (mib == m_vramBudgetMiB)
+        return;
+    m_vramBudgetMiB = mib;
+    emit saveSettingRequested(QStringLiteral("vram_budget_mib"), QString::number(mib));
+    emit appSettingsChanged(); // applies at the next model load
+}
+
+void AppContext::setGenerationDefaults(const QVariantMap &defaults)
+{
+    const QJsonObject builtIn = ChatController::builtInSettings();
+    QJsonObject changed; // only what differs from the built-in values is stored
+    for (auto it = defaults.begin(); it != defaults.end(); ++it) {
+        const QJsonValue v = QJsonValue::fromVariant(it.value());
+        if (builtIn.contains(it.key()) && builtIn.value(it.key()).toDouble() != v.toDouble())
+            changed.insert(it.key(), v);
+    }
+    QJsonObject merged = builtIn;
+    for (auto it = changed.begin(); it != changed.end(); ++it)
+        merged.insert(it.key(), it.value());
+    if (merged == QJsonObject::fromVariantMap(m_chat.defaults()))
+        return;
+    m_chat.setDefaults(changed, m_defaultSystemPrompt);
+    emit saveSettingRequested(QStringLiteral("generation_defaults"),
+                              QString::fromUtf8(QJsonDocument(changed).toJson(QJsonDocument::Compact)));
+    emit appSettingsChanged();
+}
+
+void AppContext::setDefaultSystemPrompt(const QString &prompt)
+{
+    if (prompt.trimmed() == m_defaultSystemPrompt)
+        return;
+    m_defaultSystemPrompt = prompt.trimmed();
+    m_chat.setDefaults(QJsonObject::fromVariantMap(m_chat.defaults()), m_defaultSystemPrompt);
+    emit saveSettingRequested(QStringLiteral("default_system_prompt"), m_defaultSystemPrompt);
+    emit appSettingsChanged();
+}
+
+void AppContext::resetGenerationDefaults()
+{
+    setGenerationDefaults(ChatController::builtInSettings().toVariantMap());
+    setDefaultSystemPrompt({});
+}
+
+QVariantList AppContext::gpus() const
+{
+    QVariantList list;
+#if defined(ENCLAVE_HAVE_CUDA)
+    const cuda::CudaDeviceList &found = cudaDevices();
+    constexpr uint64_t kMiB = 1024 * 1024;
+    for (const auto &d : found.devices)
+        list.append(QVariantMap{{QStringLiteral("name"), QString::fromStdString(d.name)},
+                                {QStringLiteral("totalMiB"), qint64(d.totalMemory / kMiB)},
+                                {QStringLiteral("freeMiB"), qint64(d.freeMemory / kMiB)},
+                                {QStringLiteral("compute"), QStringLiteral("%1.%2").arg(d.computeMajor).arg(d.computeMinor)}});
+#endif
+    return list;
+}
+
+QString AppContext::gpuUnavailableReason() const
+{
+#if defined(ENCLAVE_HAVE_CUDA)
+    return QString::fromStdString(cudaDevices().unavailableReason);
+#else
+    return tr("this build has no CUDA backend");
+#endif
+}
 
 bool AppContext::prefersDarkTheme() const
 {

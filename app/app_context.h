@@ -35,11 +35,21 @@ class AppContext : public QObject {
     Q_PROPERTY(QString modelName READ modelName NOTIFY modelLoadedChanged)
     Q_PROPERTY(QString modelError READ modelError NOTIFY modelLoadedChanged)
     Q_PROPERTY(qint64 loadedModelId READ loadedModelId NOTIFY modelLoadedChanged)
+    // What the engine reported for the loaded model (context_length, layers, load options...).
+    Q_PROPERTY(QVariantMap modelInfo READ modelInfo NOTIFY modelLoadedChanged)
     Q_PROPERTY(bool prefersDarkTheme READ prefersDarkTheme CONSTANT)
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY appSettingsChanged)        // system | light | dark
     Q_PROPERTY(int fontSize READ fontSize WRITE setFontSize NOTIFY appSettingsChanged)   // pixels
     Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY appSettingsChanged)      // 0: every core
     Q_PROPERTY(int cpuCount READ cpuCount CONSTANT)
+    // GPU memory the engine may use, in MiB; 0: automatic (free VRAM minus a safety margin).
+    Q_PROPERTY(int vramBudgetMiB READ vramBudgetMiB WRITE setVramBudgetMiB NOTIFY appSettingsChanged)
+    // [{name, totalMiB, freeMiB, compute}] of the NVIDIA GPUs found; empty: none.
+    Q_PROPERTY(QVariantList gpus READ gpus CONSTANT)
+    Q_PROPERTY(QString gpuUnavailableReason READ gpuUnavailableReason CONSTANT)
+    // App-wide defaults for conversations without their own (keys as ChatController::settings).
+    Q_PROPERTY(QVariantMap generationDefaults READ generationDefaults WRITE setGenerationDefaults NOTIFY appSettingsChanged)
+    Q_PROPERTY(QString defaultSystemPrompt READ defaultSystemPrompt WRITE setDefaultSystemPrompt NOTIFY appSettingsChanged)
 
 public:
     // Opens (or creates) the database under dataDirectory on the storage thread.
@@ -62,6 +72,7 @@ public:
     QString modelName() const { return m_modelName; }
     QString modelError() const { return m_modelError; }
     qint64 loadedModelId() const { return m_loadedModelId; }
+    QVariantMap modelInfo() const { return m_modelInfo; }
     // Loads a model of the library on the engine thread (progress via modelLoading).
     Q_INVOKABLE void loadModel(qint64 modelId);
 
@@ -74,6 +85,17 @@ public:
     int threads() const { return m_threads; }
     void setThreads(int threads);
     int cpuCount() const;
+    int vramBudgetMiB() const { return m_vramBudgetMiB; }
+    void setVramBudgetMiB(int mib);
+    QVariantList gpus() const;
+    QString gpuUnavailableReason() const;
+    QVariantMap generationDefaults() const { return m_chat.defaults(); }
+    void setGenerationDefaults(const QVariantMap &defaults);
+    QString defaultSystemPrompt() const { return m_defaultSystemPrompt; }
+    void setDefaultSystemPrompt(const QString &prompt);
+    Q_INVOKABLE void resetGenerationDefaults();
+    // What a model is loaded with: context_length, vram_budget_mib (see EngineWorker::loadModel).
+    QJsonObject modelLoadOptions() const;
 
     Q_INVOKABLE void dismissNotice();
     Q_INVOKABLE void openDataDirectory();
@@ -85,7 +107,7 @@ signals:
     void openRequested(const QString &databasePath);
     void loadConversationsRequested();
     void loadModelsRequested();
-    void engineLoadRequested(qint64 modelId, const QString &path, int contextLength);
+    void engineLoadRequested(qint64 modelId, const QString &path, const QJsonObject &options);
     void appSettingsChanged();
     void saveSettingRequested(const QString &key, const QString &value);
     void loadSettingsRequested();
@@ -113,10 +135,13 @@ private:
     QString m_theme = QStringLiteral("system");
     int m_fontSize = 14;
     int m_threads = 0;
+    int m_vramBudgetMiB = 0;
+    QString m_defaultSystemPrompt;
     qint64 m_loadedModelId = 0;
     qint64 m_loadingModelId = 0;
     QString m_modelName;
     QString m_modelError;
+    QVariantMap m_modelInfo;
     QString m_notice;
 };
 

@@ -4,6 +4,7 @@
 
 #include "app/app_context.h"
 #include "app/logging.h"
+#include "app/offline_network.h"
 #include "app/qml_modules.h"
 #include "engine/engine_info.h"
 
@@ -28,6 +29,7 @@ struct Options {
     QString logDirectory;
     QStringList modelPaths;
     QString screenshotPath;
+    QString screenshotView;
     bool verbose = false;
 };
 
@@ -46,9 +48,14 @@ Options parseOptions(QCoreApplication &app)
         QStringLiteral("screenshot"),
         QStringLiteral("Save a PNG of the main window to <file> once it has settled, then quit (for docs)."),
         QStringLiteral("file"));
+    const QCommandLineOption screenshotView(
+        QStringLiteral("screenshot-view"),
+        QStringLiteral("With --screenshot: show <view> first (settings, conversation-settings, models, search:<text>)."),
+        QStringLiteral("view"));
     parser.addOption(dataDir);
     parser.addOption(verbose);
     parser.addOption(screenshot);
+    parser.addOption(screenshotView);
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model file or folder to import."),
                                  QStringLiteral("[model]"));
     parser.process(app); // exits for --help / --version
@@ -64,13 +71,22 @@ Options parseOptions(QCoreApplication &app)
     }
     options.modelPaths = parser.positionalArguments();
     options.screenshotPath = parser.value(screenshot);
+    options.screenshotView = parser.value(screenshotView);
     return options;
 }
 
-// Grabs the window after it had time to load and lay out, saves it, and quits.
-void scheduleScreenshot(QQmlApplicationEngine &engine, const QString &path)
+// Opens `view` once the window has loaded, grabs the window after it had time to lay out,
+// saves it, and quits.
+void scheduleScreenshot(QQmlApplicationEngine &engine, const QString &path, const QString &view)
 {
-    constexpr int kSettleMs = 2000;
+    constexpr int kViewMs = 1000;
+    constexpr int kSettleMs = 2500;
+    if (!view.isEmpty()) {
+        QTimer::singleShot(kViewMs, &engine, [&engine, view] {
+            if (!engine.rootObjects().isEmpty())
+                QMetaObject::invokeMethod(engine.rootObjects().first(), "showView", Q_ARG(QVariant, view));
+        });
+    }
     QTimer::singleShot(kSettleMs, &engine, [&engine, path] {
         auto *window = engine.rootObjects().isEmpty() ? nullptr
                                                       : qobject_cast<QQuickWindow *>(engine.rootObjects().first());
@@ -124,6 +140,7 @@ int runApplication(int argc, char **argv)
     linkQmlModules();
     AppContext context(options.dataDirectory);
     QQmlApplicationEngine engine;
+    makeOffline(engine);
     engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
     QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed, &app,
                      [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
@@ -131,7 +148,7 @@ int runApplication(int argc, char **argv)
     for (const QString &path : options.modelPaths)
         context.library()->importModel(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()));
     if (!options.screenshotPath.isEmpty())
-        scheduleScreenshot(engine, options.screenshotPath);
+        scheduleScreenshot(engine, options.screenshotPath, options.screenshotView);
     return QGuiApplication::exec();
 }
 

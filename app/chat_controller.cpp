@@ -2,6 +2,7 @@
 #include "app/chat_controller.h"
 
 #include <QClipboard>
+#include <QDateTime>
 #include <QGuiApplication>
 
 namespace enclave::app {
@@ -55,7 +56,7 @@ bool ChatController::sendMessage(const QString &text)
         emit createConversationRequested(titleFromMessage(content), content);
     else
         emit addMessageRequested(m_conversationId, m_messages.lastId(), QStringLiteral("user"), content,
-                                 QStringLiteral("complete"));
+                                 QStringLiteral("complete"), {});
     return true;
 }
 
@@ -63,7 +64,7 @@ void ChatController::onConversationCreated(const storage::Conversation &conversa
 {
     openConversation(conversation.id, conversation.title);
     if (!firstMessage.isEmpty())
-        emit addMessageRequested(conversation.id, 0, QStringLiteral("user"), firstMessage, QStringLiteral("complete"));
+        emit addMessageRequested(conversation.id, 0, QStringLiteral("user"), firstMessage, QStringLiteral("complete"), {});
 }
 
 void ChatController::onMessagesLoaded(qint64 conversationId, const QList<storage::Message> &branch,
@@ -101,7 +102,7 @@ void ChatController::requestAnswer(qint64 parentId)
     m_awaitingAssistant = true;
     emit generatingChanged();
     emit addMessageRequested(m_conversationId, parentId, QStringLiteral("assistant"), QString(),
-                             QStringLiteral("partial"));
+                             QStringLiteral("partial"), generationRecord());
 }
 
 void ChatController::regenerate(qint64 assistantMessageId)
@@ -119,7 +120,8 @@ void ChatController::editMessage(qint64 userMessageId, const QString &text)
     if (!m || m->role != QLatin1String("user") || content.isEmpty() || generating())
         return;
     setPendingSend(m_pendingSend + 1);
-    emit addMessageRequested(m_conversationId, m->parentId, QStringLiteral("user"), content, QStringLiteral("complete"));
+    emit addMessageRequested(m_conversationId, m->parentId, QStringLiteral("user"), content, QStringLiteral("complete"),
+                             {});
 }
 
 void ChatController::switchBranch(qint64 messageId, int delta)
@@ -166,7 +168,8 @@ void ChatController::onMessageAdded(const storage::Message &message)
     }
 }
 
-// The conversation up to the placeholder, as the engine wants it.
+// The conversation up to the placeholder, as the engine wants it, with the settings recorded
+// in the placeholder: what is stored is exactly what produced the answer.
 void ChatController::startGeneration(const storage::Message &placeholder)
 {
     m_awaitingAssistant = false;
@@ -174,17 +177,33 @@ void ChatController::startGeneration(const storage::Message &placeholder)
     m_answer.clear();
     m_reasoning.clear();
     m_sinceSave.start();
+    m_reasoningTimer.invalidate();
+    m_reasoningMs = -1;
     emit generatingChanged();
-    emit generateRequested(placeholder.id, engineMessages(placeholder.id), QJsonObject::fromVariantMap(settings()));
+    const QJsonObject settings = placeholder.settings.isEmpty() ? generationRecord() : placeholder.settings;
+    emit generateRequested(placeholder.id, engineMessages(placeholder.id), settings);
 }
+
+// What an answer records about how it was made: the model, the system prompt and settings.
+QJsonObject ChatController::generationRecord() const
+{
+    QJsonObject record = QJsonObject::fromVariantMap(settings());
+    if (!m_modelName.isEmpty())
+        record.insert(QStringLiteral("model"), m_modelName);
+    if (!systemPrompt().isEmpty())
+        record.insert(QStringLiteral("system_prompt"), systemPrompt());
+    return record;
+}
+
+int ChatController::contextLength() const { return settings().value(QStringLiteral("context_length")).toInt(); }
 
 // The system prompt and the shown messages before `upTo` (0: all), as the engine wants them.
 QJsonArray ChatController::engineMessages(qint64 upTo) const
 {
     QJsonArray messages;
-    if (!m_systemPrompt.isEmpty())
+    if (!systemPrompt().isEmpty())
         messages.append(QJsonObject{{QStringLiteral("role"), QStringLiteral("system")},
-                                    {QStringLiteral("content"), m_systemPrompt}});
+                                    {QStringLiteral("content"), systemPrompt()}});
     for (const storage::Message &m : m_messages.messages()) {
         if (m.id == upTo)
             break;
@@ -196,7 +215,7 @@ QJsonArray ChatController::engineMessages(qint64 upTo) const
 void ChatController::measureContext()
 {
     if (m_modelReady && m_conversationId)
-        emit measureContextRequested(m_conversationId, engineMessages(0));
+        emit measureContextRequested(m_conversationId, engineMessages(0), contextLength());
 }
 
 void ChatController::onContextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity)
@@ -225,6 +244,8 @@ void ChatController::onTextDelta(qint64 requestId, const QString &text)
     if (requestId != m_generatingId)
         return;
     constexpr qint64 kSaveEveryMs = 500; // a crash loses at most this much of an answer
+    if (m_reasoningTimer.isValid() && m_reasoningMs < 0 && !text.trimmed().isEmpty())
+        m_reasoningMs = m_reasoningTimer.elapsed(); // thinking ends where the answer starts
     m_answer += text;
     m_messages.update(requestId, m_answer, m_reasoning, storage::MessageStatus::Partial);
     if (m_sinceSave.elapsed() >= kSaveEveryMs)
@@ -235,6 +256,11 @@ void ChatController::onReasoningDelta(qint64 requestId, const QString &text)
 {
     if (requestId != m_generatingId)
         return;
+    if (!m_reasoningTimer.isValid()) {
+        m_reasoningTimer.start();
+        // Shown live ("Thinking… 3 s") until the answer's real stats replace it.
+        m_messages.setStats(requestId, {{QStringLiteral("reasoning_started_at"), QDateTime::currentMSecsSinceEpoch()}});
+    }
     m_reasoning += text;
     m_messages.update(requestId, m_answer, m_reasoning, storage::MessageStatus::Partial);
 }
@@ -251,6 +277,8 @@ void ChatController::onGenerationFinished(qint64 requestId, const QString &reaso
         return;
     QJsonObject withReason = stats;
     withReason.insert(QStringLiteral("end_reason"), reason);
+    if (m_reasoningTimer.isValid())
+        withReason.insert(QStringLiteral("reasoning_ms"), m_reasoningMs >= 0 ? m_reasoningMs : m_reasoningTimer.elapsed());
     const bool failed = reason == QLatin1String("error");
     const auto status = failed ? storage::MessageStatus::Error : storage::MessageStatus::Complete;
     m_messages.update(requestId, m_answer, m_reasoning, status);
@@ -283,30 +311,75 @@ void ChatController::onConversationLoaded(const storage::Conversation &conversat
     onConversationsLoaded({conversation});
 }
 
-QJsonObject ChatController::defaultSettings()
+// context_length 0: the model's own (capped by the engine).
+QJsonObject ChatController::builtInSettings()
 {
     return {{QStringLiteral("temperature"), 0.7}, {QStringLiteral("top_k"), 40},     {QStringLiteral("top_p"), 0.95},
             {QStringLiteral("min_p"), 0.05},      {QStringLiteral("repeat_penalty"), 1.0}, {QStringLiteral("seed"), 0},
-            {QStringLiteral("max_tokens"), 1024}};
+            {QStringLiteral("max_tokens"), 1024}, {QStringLiteral("context_length"), 0}};
 }
+
+namespace {
+// `over` laid over `base`, keeping only the keys `base` knows (unknown keys are dropped).
+QJsonObject overlay(QJsonObject base, const QJsonObject &over)
+{
+    for (auto it = over.begin(); it != over.end(); ++it)
+        if (base.contains(it.key()))
+            base.insert(it.key(), it.value());
+    return base;
+}
+} // namespace
+
+QVariantMap ChatController::defaults() const { return overlay(builtInSettings(), m_defaults).toVariantMap(); }
 
 QVariantMap ChatController::settings() const
 {
-    QJsonObject merged = defaultSettings();
-    for (auto it = m_settings.begin(); it != m_settings.end(); ++it)
-        merged.insert(it.key(), it.value());
-    return merged.toVariantMap();
+    return overlay(overlay(builtInSettings(), m_defaults), m_settings).toVariantMap();
+}
+
+void ChatController::setDefaults(const QJsonObject &settings, const QString &systemPrompt)
+{
+    m_defaults = overlay(builtInSettings(), settings);
+    m_defaultPrompt = systemPrompt.trimmed();
+    emit optionsChanged();
+    measureContext();
 }
 
 void ChatController::saveOptions(const QString &systemPrompt, const QVariantMap &settings)
 {
     if (!m_conversationId)
         return;
-    m_systemPrompt = systemPrompt.trimmed();
-    m_settings = QJsonObject::fromVariantMap(settings);
+    const QString prompt = systemPrompt.trimmed();
+    m_systemPrompt = prompt == m_defaultPrompt ? QString() : prompt;
+    const QJsonObject base = QJsonObject::fromVariantMap(defaults());
+    m_settings = {};
+    for (auto it = settings.begin(); it != settings.end(); ++it) {
+        const QJsonValue value = QJsonValue::fromVariant(it.value());
+        // note: compared as numbers: QML hands back 1 for 1.0, JSON keeps both as double.
+        if (base.contains(it.key()) && base.value(it.key()).toDouble() != value.toDouble())
+            m_settings.insert(it.key(), value);
+    }
     emit optionsChanged();
     emit optionsSaveRequested(m_conversationId, m_systemPrompt, m_settings);
     measureContext();
+}
+
+void ChatController::resetOptions()
+{
+    if (!m_conversationId)
+        return;
+    m_systemPrompt.clear();
+    m_settings = {};
+    emit optionsChanged();
+    emit optionsSaveRequested(m_conversationId, m_systemPrompt, m_settings);
+    measureContext();
+}
+
+void ChatController::deleteMessage(qint64 messageId)
+{
+    if (!m_conversationId || generating() || !m_messages.find(messageId))
+        return;
+    emit deleteMessageRequested(m_conversationId, messageId);
 }
 
 void ChatController::onConversationRemoved(qint64 id)

@@ -26,6 +26,8 @@ class ChatController : public QObject {
     Q_PROPERTY(QString lastNotice READ lastNotice NOTIFY lastNoticeChanged)
     Q_PROPERTY(QString systemPrompt READ systemPrompt NOTIFY optionsChanged)
     Q_PROPERTY(QVariantMap settings READ settings NOTIFY optionsChanged)
+    Q_PROPERTY(QVariantMap defaults READ defaults NOTIFY optionsChanged)
+    Q_PROPERTY(bool hasOverrides READ hasOverrides NOTIFY optionsChanged)
     Q_PROPERTY(qint64 contextTokens READ contextTokens NOTIFY contextChanged)
     Q_PROPERTY(qint64 contextCapacity READ contextCapacity NOTIFY contextChanged)
 
@@ -39,15 +41,27 @@ public:
     bool busy() const { return m_pendingSend > 0; }
     bool generating() const { return m_generatingId != 0 || m_awaitingAssistant; }
     QString lastNotice() const { return m_lastNotice; }
-    QString systemPrompt() const { return m_systemPrompt; }
+    // The open conversation's system prompt, or the app-wide default when it has none.
+    QString systemPrompt() const { return m_systemPrompt.isEmpty() ? m_defaultPrompt : m_systemPrompt; }
     qint64 contextTokens() const { return m_contextTokens; }
     qint64 contextCapacity() const { return m_contextCapacity; }
-    // The open conversation's generation settings over the defaults (temperature, top_k,
-    // top_p, min_p, repeat_penalty, seed, max_tokens).
+    // The open conversation's generation settings: its overrides over the app-wide defaults
+    // over the built-in ones (temperature, top_k, top_p, min_p, repeat_penalty, seed,
+    // max_tokens, context_length).
     QVariantMap settings() const;
-    static QJsonObject defaultSettings();
-    // Whether a model is ready: sending then also asks it for an answer.
-    void setModelReady(bool ready) { m_modelReady = ready; }
+    // The app-wide defaults over the built-in ones: what a conversation without overrides uses.
+    QVariantMap defaults() const;
+    bool hasOverrides() const { return !m_settings.isEmpty() || !m_systemPrompt.isEmpty(); }
+    static QJsonObject builtInSettings();
+    // App-wide defaults (AppContext keeps them): generation settings and a system prompt.
+    void setDefaults(const QJsonObject &settings, const QString &systemPrompt);
+    // Whether a model is ready: sending then also asks it for an answer. name: recorded
+    // with every answer.
+    void setModelReady(bool ready, const QString &name = {})
+    {
+        m_modelReady = ready;
+        m_modelName = name;
+    }
 
     // Opens a conversation; messageId (optional) is scrolled to and highlighted.
     Q_INVOKABLE void openConversation(qint64 id, const QString &title, qint64 messageId = 0);
@@ -65,8 +79,13 @@ public:
     Q_INVOKABLE void copyToClipboard(const QString &text);
     // The text of the last answer shown (Ctrl+Shift+C).
     Q_INVOKABLE QString lastAnswer() const;
-    // Stores the open conversation's system prompt and generation settings.
+    // Stores the open conversation's system prompt and generation settings; only what differs
+    // from the app-wide defaults is kept as an override.
     Q_INVOKABLE void saveOptions(const QString &systemPrompt, const QVariantMap &settings);
+    // Drops the conversation's overrides: it follows the app-wide defaults again.
+    Q_INVOKABLE void resetOptions();
+    // Deletes a message with every reply below it in the tree (not while generating).
+    Q_INVOKABLE void deleteMessage(qint64 messageId);
 
     static QString titleFromMessage(const QString &text);
 
@@ -94,8 +113,10 @@ signals:
     void createConversationRequested(const QString &title, const QString &firstMessage);
     void loadMessagesRequested(qint64 conversationId);
     void selectBranchRequested(qint64 conversationId, qint64 messageId);
+    // settings: for answers, the model and generation settings that produce it.
     void addMessageRequested(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
-                             const QString &status);
+                             const QString &status, const QJsonObject &settings);
+    void deleteMessageRequested(qint64 conversationId, qint64 messageId);
     void updateMessageRequested(qint64 id, const QString &content, const QString &reasoning, const QString &status,
                                 const QJsonObject &stats);
     void generateRequested(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);
@@ -103,7 +124,7 @@ signals:
     void generatingChanged();
     void optionsChanged();
     void contextChanged();
-    void measureContextRequested(qint64 conversationId, const QJsonArray &messages);
+    void measureContextRequested(qint64 conversationId, const QJsonArray &messages, int contextLength);
     void optionsSaveRequested(qint64 conversationId, const QString &systemPrompt, const QJsonObject &settings);
     void lastNoticeChanged();
 
@@ -115,6 +136,8 @@ private:
     QList<qint64> siblingsOf(const storage::Message &m) const;
     void saveAnswer(const QString &status, const QJsonObject &stats = {});
     QJsonArray engineMessages(qint64 upTo) const;
+    QJsonObject generationRecord() const;
+    int contextLength() const;
 
     MessageModel m_messages;
     QList<storage::Message> m_tree; // every message of the open conversation
@@ -127,9 +150,14 @@ private:
     qint64 m_generatingId = 0;        // the assistant message being written, 0: none
     QString m_answer, m_reasoning;
     QElapsedTimer m_sinceSave;
+    QElapsedTimer m_reasoningTimer; // from the first reasoning text
+    qint64 m_reasoningMs = -1;      // until the first answer text (or the end); -1: still thinking
+    QString m_modelName;
     QString m_lastNotice;
     QString m_systemPrompt;
-    QJsonObject m_settings; // only what the user changed
+    QJsonObject m_settings; // only what the user changed from the defaults
+    QJsonObject m_defaults; // app-wide
+    QString m_defaultPrompt;
     qint64 m_contextTokens = 0;
     qint64 m_contextCapacity = 0;
 };

@@ -50,9 +50,11 @@ void EngineWorker::cancel(qint64 requestId)
         m_activeSession->cancel();
 }
 
-void EngineWorker::loadModel(qint64 modelId, const QString &path, int contextLength)
+void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObject &options)
 {
     unloadModel();
+    const int contextLength = options.value(QStringLiteral("context_length")).toInt(0);
+    m_vramBudgetMiB = std::max(0, options.value(QStringLiteral("vram_budget_mib")).toInt(0));
     try {
         QElapsedTimer timer;
         timer.start();
@@ -60,6 +62,7 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, int contextLen
         auto tokenizer = std::make_unique<Tokenizer>(loadTokenizerSpec(path.toStdString()));
         const int64_t ctx = contextLength > 0 ? contextLength : std::min<int64_t>(model->config().nCtxTrain, 8192);
         m_session = std::make_unique<ChatSession>(*model, *tokenizer, ctx, defaultThreadPool());
+        m_loadContext = ctx;
         m_model = std::move(model);
         m_tokenizer = std::move(tokenizer);
         const ModelConfig &c = m_model->config();
@@ -67,7 +70,8 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, int contextLen
                                {QStringLiteral("context_length"), qint64(ctx)},
                                {QStringLiteral("layers"), qint64(c.nLayer)},
                                {QStringLiteral("experts"), qint64(c.moe.nExpert)},
-                               {QStringLiteral("load_ms"), timer.elapsed()}};
+                               {QStringLiteral("load_ms"), timer.elapsed()},
+                               {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB}};
         moduleLogger("engine")->info("EngineWorker::loadModel: {} loaded in {} ms", path.toStdString(), timer.elapsed());
         emit modelLoaded(modelId, info);
     } catch (const std::exception &e) {
@@ -104,11 +108,27 @@ std::vector<ChatMessage> chatMessages(const QJsonArray &messages)
 
 } // namespace
 
-void EngineWorker::measureContext(qint64 conversationId, const QJsonArray &messages)
+void EngineWorker::useContextLength(int contextLength)
+{
+    const int64_t wanted = contextLength > 0 ? std::min<int64_t>(contextLength, m_model->config().nCtxTrain) : m_loadContext;
+    if (wanted == m_session->contextLength())
+        return;
+    m_session.reset(); // frees the old cache before the new one is allocated
+    try {
+        m_session = std::make_unique<ChatSession>(*m_model, *m_tokenizer, wanted, defaultThreadPool());
+    } catch (...) {
+        m_session = std::make_unique<ChatSession>(*m_model, *m_tokenizer, m_loadContext, defaultThreadPool());
+        throw;
+    }
+    moduleLogger("engine")->info("EngineWorker::useContextLength: context of {} tokens", wanted);
+}
+
+void EngineWorker::measureContext(qint64 conversationId, const QJsonArray &messages, int contextLength)
 {
     if (!m_session)
         return;
     try {
+        useContextLength(contextLength);
         emit contextMeasured(conversationId, m_session->countTokens(chatMessages(messages)), m_session->contextLength());
     } catch (const std::exception &e) {
         moduleLogger("engine")->warn("EngineWorker::measureContext: {}", e.what());
@@ -119,6 +139,13 @@ void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const 
 {
     if (!m_session) {
         emit notice(requestId, tr("No model is loaded."));
+        emit finished(requestId, QStringLiteral("error"), {});
+        return;
+    }
+    try {
+        useContextLength(settings.value(QStringLiteral("context_length")).toInt(0));
+    } catch (const std::exception &e) {
+        emit notice(requestId, QString::fromUtf8(e.what()));
         emit finished(requestId, QStringLiteral("error"), {});
         return;
     }

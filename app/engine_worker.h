@@ -29,15 +29,18 @@ public:
     void cancel(qint64 requestId);
 
 public slots:
-    void loadModel(qint64 modelId, const QString &path, int contextLength);
+    // options: context_length (0: the model's own, at most 8192), vram_budget_mib (0: free
+    // VRAM minus a safety margin). modelLoaded's info repeats the options it was loaded with.
+    void loadModel(qint64 modelId, const QString &path, const QJsonObject &options);
     void unloadModel();
     // CPU threads for the kernels (0: every core).
     void setThreads(int threads);
     // messages: [{role, content}], settings: temperature, top_k, top_p, min_p,
-    // repeat_penalty, seed, max_tokens (JSON as stored with the conversation).
+    // repeat_penalty, seed, max_tokens, context_length (0: the one chosen at load).
     void generate(qint64 requestId, const QJsonArray &messages, const QJsonObject &settings);
-    // How many tokens of the context these messages take; answers contextMeasured.
-    void measureContext(qint64 conversationId, const QJsonArray &messages);
+    // How many tokens of a context of contextLength (0: the one chosen at load) these
+    // messages take; answers contextMeasured.
+    void measureContext(qint64 conversationId, const QJsonArray &messages, int contextLength);
 
 signals:
     void modelLoaded(qint64 modelId, const QJsonObject &info);
@@ -51,9 +54,15 @@ signals:
     void contextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity);
 
 private:
+    // A session with this context length (0: the load-time one), rebuilt only when it changes.
+    void useContextLength(int contextLength);
+
     std::unique_ptr<Model> m_model;
     std::unique_ptr<Tokenizer> m_tokenizer;
     std::unique_ptr<ChatSession> m_session;
+    int64_t m_loadContext = 0;  // the context length chosen at load
+    // TODO(engine): the GPU placement reads this once the CUDA runtime places weights; 0: auto.
+    int m_vramBudgetMiB = 0;
     std::atomic<qint64> m_cancelledUpTo{0};
     std::mutex m_activeMutex;            // guards m_activeSession/m_activeRequest against unload
     ChatSession *m_activeSession = nullptr;

@@ -23,6 +23,7 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
     case BranchIndexRole: return m_branchInfo.value(m.id, {1, 1}).first;
     case BranchCountRole: return m_branchInfo.value(m.id, {1, 1}).second;
     case StatsRole: return m.stats.toVariantMap();
+    case GenerationRole: return m.settings.toVariantMap();
     default: return {};
     }
 }
@@ -31,7 +32,8 @@ QHash<int, QByteArray> MessageModel::roleNames() const
 {
     return {{IdRole, "messageId"},         {RoleRole, "role"},     {ContentRole, "content"},
             {ReasoningRole, "reasoning"}, {StatusRole, "status"}, {CreatedAtRole, "createdAt"},
-            {BranchIndexRole, "branchIndex"}, {BranchCountRole, "branchCount"}, {StatsRole, "stats"}};
+            {BranchIndexRole, "branchIndex"}, {BranchCountRole, "branchCount"}, {StatsRole, "stats"},
+            {GenerationRole, "generation"}};
 }
 
 void MessageModel::reset(const QList<storage::Message> &messages)

@@ -18,7 +18,7 @@ class MessageModel : public QAbstractListModel {
 public:
     enum Role {
         IdRole = Qt::UserRole + 1, RoleRole, ContentRole, ReasoningRole, StatusRole, CreatedAtRole,
-        BranchIndexRole, BranchCountRole, StatsRole
+        BranchIndexRole, BranchCountRole, StatsRole, GenerationRole
     };
 
     explicit MessageModel(QObject *parent = nullptr);

@@ -5,6 +5,7 @@
 
 Q_IMPORT_QML_PLUGIN(EnclavePlugin)
 Q_IMPORT_QML_PLUGIN(Enclave_UiPlugin)
+Q_IMPORT_QML_PLUGIN(Enclave_MarkdownPlugin)
 
 namespace enclave::app {
 

@@ -153,10 +153,20 @@ void StorageWorker::selectBranch(qint64 conversationId, qint64 messageId)
 }
 
 void StorageWorker::addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
-                               const QString &status)
+                               const QString &status, const QJsonObject &settings)
 {
     guarded("addMessage", [&](storage::ConversationStore &s) {
-        emit messageAdded(s.addMessage(conversationId, parentId, role, content, storage::messageStatusFromName(status)));
+        emit messageAdded(
+            s.addMessage(conversationId, parentId, role, content, storage::messageStatusFromName(status), settings));
+        emit conversationsLoaded(s.conversations());
+    });
+}
+
+void StorageWorker::deleteMessage(qint64 conversationId, qint64 messageId)
+{
+    guarded("deleteMessage", [&](storage::ConversationStore &s) {
+        s.deleteMessage(messageId);
+        emit messagesLoaded(conversationId, s.activeBranch(conversationId), s.messages(conversationId));
         emit conversationsLoaded(s.conversations());
     });
 }
@@ -200,12 +210,19 @@ void StorageWorker::loadSettings()
 {
     guarded("loadSettings", [&](storage::ConversationStore &s) {
         QVariantMap settings;
-        for (const char *key : {"theme", "font_size", "threads"}) {
-            if (const auto value = s.setting(QLatin1String(key)))
-                settings.insert(QLatin1String(key), *value);
+        for (const QString &key : settingKeys()) {
+            if (const auto value = s.setting(key))
+                settings.insert(key, *value);
         }
         emit settingsLoaded(settings);
     });
+}
+
+QStringList StorageWorker::settingKeys()
+{
+    return {QStringLiteral("theme"), QStringLiteral("font_size"), QStringLiteral("threads"),
+            QStringLiteral("vram_budget_mib"), QStringLiteral("generation_defaults"),
+            QStringLiteral("default_system_prompt")};
 }
 
 void StorageWorker::saveSetting(const QString &key, const QString &value)

@@ -33,7 +33,9 @@ public slots:
     void loadMessages(qint64 conversationId);
     void selectBranch(qint64 conversationId, qint64 messageId);
     void addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
-                    const QString &status);
+                    const QString &status, const QJsonObject &settings);
+    // Deletes the message and its replies; answers with the conversation's messages again.
+    void deleteMessage(qint64 conversationId, qint64 messageId);
     void updateMessage(qint64 id, const QString &content, const QString &reasoning, const QString &status,
                        const QJsonObject &stats);
     void search(const QString &query);
@@ -43,6 +45,8 @@ public slots:
     void loadModels();
     void loadSettings();
     void saveSetting(const QString &key, const QString &value);
+    // The keys loadSettings reads (settingsLoaded carries those that are set).
+    static QStringList settingKeys();
 
 signals:
     void opened(const QString &notice); // notice: non-empty when a corrupt file was moved aside

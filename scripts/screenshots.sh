@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
 # Renders the main screens under Xvfb into docs/screenshots/ (light and dark, 1280x800 and
-# 800x600) from a demo data folder. Needs a built ./build/app/enclave and the sqlite3 CLI.
+# 800x600) from a demo data folder: the chat (Markdown answer with a highlighted code block and
+# a reasoning section), the first run, Settings, conversation settings, the model library and
+# search results. Needs a built ./build/app/enclave, xvfb-run and the sqlite3 CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=./build/app/enclave
 out=docs/screenshots
 mkdir -p "$out"
 data=$(mktemp -d)
-trap 'rm -rf "$data"' EXIT
+empty=$(mktemp -d)
+trap 'rm -rf "$data" "$empty"' EXIT
 
 # First start creates the database; then demo conversations are added to it.
 xvfb-run -a -s "-screen 0 1280x800x24" "$app" --data-dir "$data" --screenshot "$data/first.png" >/dev/null 2>&1
+mkdir -p "$data/models"
+: >"$data/models/Qwen3-30B-A3B-Q4_K_M.gguf"
+: >"$data/models/gemma-3-4b-it-Q8_0.gguf"
 now=$(($(date +%s) * 1000))
 sqlite3 "$data/enclave.db" <<SQL
+INSERT INTO models (path, format, size, fingerprint, metadata, added_at) VALUES
+  ('$data/models/Qwen3-30B-A3B-Q4_K_M.gguf', 'gguf', 18556686336, 'demo1',
+   '{"architecture": "qwen3moe", "parameters": "30.5B", "experts": 128, "quantization": "Q4_K_M", "context_length": 40960}', $now - 900000),
+  ('$data/models/gemma-3-4b-it-Q8_0.gguf', 'gguf', 4130402048, 'demo2',
+   '{"architecture": "gemma3", "parameters": "3.9B", "quantization": "Q8_0", "context_length": 131072}', $now - 800000);
 INSERT INTO conversations (title, created_at, updated_at, pinned) VALUES
   ('Plan a weekend in Lisbon', $now - 500000, $now - 500000, 1),
-  ('Explain MoE expert routing', $now - 300000, $now - 1000, 0),
-  ('Fix the flaky CI test', $now - 200000, $now - 200000, 0),
+  ('Explain MoE expert routing', $now - 300000, $now - 300000, 0),
+  ('Count words in a file', $now - 200000, $now - 1000, 0),
   ('Sourdough starter schedule', $now - 100000, $now - 100000, 0);
 INSERT INTO messages (conversation_id, parent_id, role, content, created_at) VALUES
   (2, NULL, 'user', 'How does a Mixture-of-Experts model decide which experts run for a token?', $now - 300000),
@@ -26,16 +37,46 @@ INSERT INTO messages (conversation_id, parent_id, role, content, created_at) VAL
 2. their outputs are mixed with the router weights.
 
 Most experts stay idle for any one token, which is why only a fraction of the parameters is read per token.', $now - 299000),
-  (2, 2, 'user', 'So the experts that are used most could live on the GPU?', $now - 298000);
-UPDATE messages SET stats = '{"generated_tokens": 58, "generation_tokens_per_second": 24.8, "time_to_first_token_ms": 310, "prompt_tokens_per_second": 212, "device": "CPU"}' WHERE role = 'assistant';
+  (3, NULL, 'user', 'How do I count the words in a text file with Python, line by line so big files fit in memory?', $now - 200000),
+  (3, 3, 'assistant', 'Read the file **lazily**: iterating over a file object yields one line at a time, so memory stays flat whatever the size.
+
+\`\`\`python
+from collections import Counter
+
+def count_words(path: str) -> Counter:
+    """Counts every word of the file, one line at a time."""
+    counts = Counter()
+    with open(path, encoding="utf-8") as f:
+        for line in f:  # never the whole file in memory
+            counts.update(line.lower().split())
+    return counts
+
+print(count_words("notes.txt").most_common(3))
+\`\`\`
+
+- \`str.split()\` without arguments splits on any run of whitespace.
+- For punctuation, use \`re.findall(r"\\w+", line)\` instead.', $now - 199000);
+UPDATE messages SET reasoning = 'The user wants a streaming approach. Iterating the file object is lazy; Counter.update takes an iterable of words. Mention split() semantics and a regex for punctuation.' WHERE id = 4;
+UPDATE messages SET stats = '{"generated_tokens": 58, "generation_tokens_per_second": 24.8, "time_to_first_token_ms": 310, "prompt_tokens_per_second": 212, "device": "CPU", "end_reason": "stop token"}' WHERE id = 2;
+UPDATE messages SET stats = '{"generated_tokens": 214, "generation_tokens_per_second": 31.6, "time_to_first_token_ms": 280, "prompt_tokens_per_second": 240, "device": "CPU", "end_reason": "stop token", "reasoning_ms": 4200}',
+  settings = '{"model": "Qwen3-30B-A3B-Q4_K_M", "temperature": 0.7, "top_k": 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1, "seed": 0, "max_tokens": 1024, "context_length": 0}' WHERE id = 4;
+UPDATE conversations SET system_prompt = 'Answer concisely, with code where it helps.', settings = '{"temperature": 0.4}' WHERE id = 3;
 SQL
 
-shoot() { # theme width height
-  ENCLAVE_THEME=$1 xvfb-run -a -s "-screen 0 $2x$3x24" "$app" --data-dir "$data" -geometry "$2x$3+0+0" \
-    --screenshot "$out/main-$1-$2x$3.png" >/dev/null 2>&1
-  echo "$out/main-$1-$2x$3.png"
+shoot() { # name theme width height data-dir [view]
+  local file="$out/$1-$2-$3x$4.png"
+  ENCLAVE_THEME=$2 xvfb-run -a -s "-screen 0 $3x$4x24" "$app" --data-dir "$5" -geometry "$3x$4+0+0" \
+    --screenshot "$file" ${6:+--screenshot-view "$6"} >/dev/null 2>&1
+  echo "$file"
 }
 for theme in light dark; do
-  shoot "$theme" 1280 800
-  shoot "$theme" 800 600
+  for size in "1280 800" "800 600"; do
+    set -- $size
+    shoot chat "$theme" "$1" "$2" "$data"
+    shoot first-run "$theme" "$1" "$2" "$empty"
+    shoot settings "$theme" "$1" "$2" "$data" settings
+    shoot conversation-settings "$theme" "$1" "$2" "$data" conversation-settings
+    shoot models "$theme" "$1" "$2" "$data" models
+    shoot search "$theme" "$1" "$2" "$data" "search:expert"
+  done
 done

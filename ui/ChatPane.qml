@@ -7,7 +7,6 @@ Rectangle {
     id: root
     property string title: ""
     property var messages                 // MessageModel
-    property var highlightedMessageId: 0
     property bool modelLoaded: false
     property int libraryCount: 0
     property bool importing: false
@@ -30,12 +29,27 @@ Rectangle {
     property real contextCapacity: 0
     signal importRequested()
     signal importErrorDismissed()
+    signal deleteRequested(var messageId)
+    signal linkActivated(string url)
+    // The message a search hit jumped to: kept in view while the conversation loads and lit up
+    // for a moment, then the list goes back to following the newest message.
+    property var flashedMessageId: 0
 
     function focusComposer() { composer.focusInput() }
-    function scrollToMessage(row) {
-        if (row >= 0)
-            messageList.positionViewAtIndex(row, ListView.Center)
+    function jumpToMessage(messageId) {
+        flashedMessageId = messageId
+        flashTimer.restart()
+        placeFlashed()
     }
+    function placeFlashed() {
+        const row = root.messages && root.messages.rowOf ? root.messages.rowOf(flashedMessageId) : -1
+        if (row < 0)
+            return
+        messageList.positionViewAtIndex(row, ListView.Center)
+        // Rows above may still grow as they lay out: place it again once they have.
+        Qt.callLater(() => messageList.positionViewAtIndex(row, ListView.Center))
+    }
+    Timer { id: flashTimer; interval: 2500; onTriggered: root.flashedMessageId = 0 }
 
     color: Theme.window
 
@@ -104,7 +118,7 @@ Rectangle {
             spacing: 6
             model: root.messages
             ScrollBar.vertical: ScrollBar {}
-            onCountChanged: if (root.highlightedMessageId === 0) Qt.callLater(positionViewAtEnd)
+            onCountChanged: root.flashedMessageId !== 0 ? root.placeFlashed() : Qt.callLater(positionViewAtEnd)
             delegate: MessageBubble {
                 required property var model
                 width: ListView.view.width - ListView.view.leftMargin - ListView.view.rightMargin
@@ -115,12 +129,15 @@ Rectangle {
                 branchIndex: model.branchIndex !== undefined ? model.branchIndex : 1
                 branchCount: model.branchCount !== undefined ? model.branchCount : 1
                 stats: model.stats !== undefined ? model.stats : ({})
+                generation: model.generation !== undefined ? model.generation : ({})
                 actionsEnabled: !root.generating
-                highlighted: model.messageId === root.highlightedMessageId
+                highlighted: root.flashedMessageId !== 0 && model.messageId === root.flashedMessageId
                 onEditSubmitted: (text) => root.editRequested(model.messageId, text)
                 onRegenerateRequested: root.regenerateRequested(model.messageId)
                 onCopyRequested: (text) => root.copyRequested(text)
                 onBranchRequested: (delta) => root.branchRequested(model.messageId, delta)
+                onDeleteRequested: root.deleteRequested(model.messageId)
+                onLinkActivated: (url) => root.linkActivated(url)
             }
             Column {
                 anchors.centerIn: parent

@@ -17,6 +17,24 @@ ApplicationWindow {
     title: App.chat.title.length > 0 ? App.chat.title + " — Enclave" : "Enclave"
     color: Theme.window
     font.pixelSize: Theme.fontSize
+    // Controls, dialogs and tooltips take their colours from the palette: set here once, they
+    // all follow the light or dark theme.
+    palette.window: Theme.surface
+    palette.windowText: Theme.text
+    palette.base: Theme.window
+    palette.text: Theme.text
+    palette.button: Theme.surfaceHover
+    palette.buttonText: Theme.text
+    palette.brightText: Theme.text
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.light: Theme.surfaceHover
+    palette.midlight: Theme.border
+    palette.mid: Theme.border
+    palette.dark: Theme.textMuted
+    palette.placeholderText: Theme.textMuted
+    palette.toolTipBase: Theme.surface
+    palette.toolTipText: Theme.text
 
     Binding { target: Theme; property: "dark"; value: App.theme === "dark" || (App.theme === "system" && App.prefersDarkTheme) }
     Binding { target: Theme; property: "fontSize"; value: App.fontSize }
@@ -27,6 +45,18 @@ ApplicationWindow {
     Shortcut { sequences: ["Ctrl+,"]; onActivated: appSettings.open() }
     Shortcut { sequences: ["Esc"]; enabled: App.chat.generating; onActivated: App.chat.stop() }
     Shortcut { sequences: ["Ctrl+Shift+C"]; onActivated: App.chat.copyToClipboard(App.chat.lastAnswer()) }
+
+    // For the documentation's screenshots (enclave --screenshot-view): opens one screen.
+    function showView(view) {
+        if (view === "settings")
+            appSettings.open()
+        else if (view === "conversation-settings")
+            settingsDialog.openWith(App.chat.systemPrompt, App.chat.settings, App.chat.hasOverrides)
+        else if (view === "models")
+            modelsDialog.open()
+        else if (view.startsWith("search:"))
+            sidebar.searchText = view.slice(7)
+    }
 
     FileDialog {
         id: importDialog
@@ -68,18 +98,12 @@ ApplicationWindow {
         MenuItem { text: qsTr("Conversation (.json)…"); onTriggered: importConversationDialog.open() }
     }
 
+    // A search hit opens its conversation at the message that matched.
     Connections {
         target: App.chat
-        function onConversationChanged() {
+        function onHighlightChanged() {
             if (App.chat.highlightedMessageId !== 0)
-                Qt.callLater(() => chatPane.scrollToMessage(App.chat.messages.rowOf(App.chat.highlightedMessageId)))
-        }
-    }
-    Connections {
-        target: App.chat.messages
-        function onCountChanged() {
-            if (App.chat.highlightedMessageId !== 0)
-                chatPane.scrollToMessage(App.chat.messages.rowOf(App.chat.highlightedMessageId))
+                chatPane.jumpToMessage(App.chat.highlightedMessageId)
         }
     }
 
@@ -120,7 +144,6 @@ ApplicationWindow {
             SplitView.fillWidth: true
             title: App.chat.title
             messages: App.chat.messages
-            highlightedMessageId: App.chat.highlightedMessageId
             modelLoaded: App.modelLoaded
             libraryCount: App.library.count
             importing: App.library.importing
@@ -137,10 +160,13 @@ ApplicationWindow {
             onRegenerateRequested: (id) => App.chat.regenerate(id)
             onCopyRequested: (text) => App.chat.copyToClipboard(text)
             onBranchRequested: (id, delta) => App.chat.switchBranch(id, delta)
+            onDeleteRequested: (id) => confirmDelete.ask(
+                qsTr("Delete this message and every reply below it? This cannot be undone."), id)
+            onLinkActivated: (url) => linkDialog.show(url)
             hasConversation: App.chat.conversationId !== 0
             contextTokens: App.chat.contextTokens
             contextCapacity: App.chat.contextCapacity
-            onSettingsRequested: settingsDialog.openWith(App.chat.systemPrompt, App.chat.settings)
+            onSettingsRequested: settingsDialog.openWith(App.chat.systemPrompt, App.chat.settings, App.chat.hasOverrides)
             onImportRequested: importMenu.popup()
             onImportErrorDismissed: App.library.clearImportError()
         }
@@ -162,16 +188,36 @@ ApplicationWindow {
         fontSize: App.fontSize
         threads: App.threads
         cpuCount: App.cpuCount
+        vramBudgetMiB: App.vramBudgetMiB
+        gpus: App.gpus
+        generationDefaults: App.generationDefaults
+        defaultSystemPrompt: App.defaultSystemPrompt
         dataDirectory: App.dataDirectory
         onThemeChosen: (theme) => App.theme = theme
         onFontSizeChosen: (size) => App.fontSize = size
         onThreadsChosen: (threads) => App.threads = threads
+        onVramBudgetChosen: (mib) => App.vramBudgetMiB = mib
+        onGenerationDefaultsChosen: (settings) => App.generationDefaults = settings
+        onDefaultSystemPromptChosen: (prompt) => App.defaultSystemPrompt = prompt
+        onResetDefaultsRequested: App.resetGenerationDefaults()
         onOpenDataDirectoryRequested: App.openDataDirectory()
     }
     ConversationSettingsDialog {
         id: settingsDialog
         objectName: "settingsDialog"
         onSaved: (prompt, settings) => App.chat.saveOptions(prompt, settings)
+        onResetRequested: App.chat.resetOptions()
+    }
+    ConfirmDialog {
+        id: confirmDelete
+        objectName: "confirmDeleteDialog"
+        title: qsTr("Delete message")
+        onConfirmed: (id) => App.chat.deleteMessage(id)
+    }
+    LinkDialog {
+        id: linkDialog
+        objectName: "linkDialog"
+        onCopyRequested: (url) => App.chat.copyToClipboard(url)
     }
     // Drop a model file or folder anywhere on the window to import it.
     DropArea {

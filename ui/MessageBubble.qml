@@ -1,5 +1,6 @@
-// MessageBubble: one message of the chat. User messages sit right in a tinted bubble;
-// answers use the full width. Text is selectable; interrupted answers say so.
+// MessageBubble: one message of the chat. User messages sit right in a tinted bubble, plain
+// text; answers use the full width and render as Markdown with highlighted code blocks and a
+// folded reasoning section. Interrupted answers say so; the action row below acts on it.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -14,12 +15,16 @@ Item {
     property int branchIndex: 1
     property int branchCount: 1
     property var stats: ({})
+    property var generation: ({})   // the model and settings that produced an answer
     property bool actionsEnabled: true
     readonly property bool isUser: role === "user"
+    readonly property bool streaming: status === "partial"
     signal editSubmitted(string text)
     signal regenerateRequested()
     signal copyRequested(string text)
     signal branchRequested(int delta)
+    signal deleteRequested()
+    signal linkActivated(string url)
 
     function statsText() {
         if (!stats || stats.generated_tokens === undefined)
@@ -37,8 +42,30 @@ Item {
             parts.push(qsTr("stopped"))
         return parts.join(" · ")
     }
+    // What produced this answer, one setting per line (the stats line's tooltip).
+    function generationText() {
+        const g = generation || {}
+        if (g.model === undefined && g.temperature === undefined)
+            return ""
+        const lines = []
+        if (g.model)
+            lines.push(qsTr("Model: %1").arg(g.model))
+        const names = [["temperature", qsTr("Temperature")], ["top_k", qsTr("Top-k")], ["top_p", qsTr("Top-p")],
+                       ["min_p", qsTr("Min-p")], ["repeat_penalty", qsTr("Repetition penalty")],
+                       ["seed", qsTr("Seed")], ["max_tokens", qsTr("Maximum tokens")],
+                       ["context_length", qsTr("Context length")]]
+        for (const [key, name] of names) {
+            if (g[key] !== undefined)
+                lines.push(name + ": " + (key === "context_length" && g[key] === 0 ? qsTr("model default")
+                                         : key === "seed" && g[key] === 0 ? qsTr("random") : g[key]))
+        }
+        if (g.system_prompt)
+            lines.push(qsTr("System prompt: %1").arg(g.system_prompt.length > 80 ? g.system_prompt.slice(0, 80) + "…"
+                                                                                   : g.system_prompt))
+        return lines.join("\n")
+    }
 
-    implicitHeight: bubble.implicitHeight + actions.implicitHeight + 12
+    implicitHeight: bubble.implicitHeight + (actions.visible ? actions.implicitHeight + 2 : 0) + 10
     implicitWidth: 400
 
     Rectangle {
@@ -47,47 +74,34 @@ Item {
         anchors.top: parent.top
         anchors.right: root.isUser ? parent.right : undefined
         anchors.left: root.isUser ? undefined : parent.left
-        width: root.isUser ? Math.min(root.width * 0.8, body.implicitWidth + 2 * Theme.padding) : root.width
+        width: root.isUser ? Math.min(root.width * 0.8, userText.implicitWidth + 2 * Theme.padding) : root.width
         implicitHeight: column.implicitHeight + 2 * Theme.padding
         radius: Theme.radius * 1.5
         color: root.highlighted ? Theme.highlight : (root.isUser ? Theme.userBubble : "transparent")
         border.color: root.isUser || root.highlighted ? "transparent" : Theme.border
         border.width: root.isUser ? 0 : 1
+        Behavior on color { ColorAnimation { duration: 400 } }
 
         ColumnLayout {
             id: column
             anchors.fill: parent
             anchors.margins: Theme.padding
-            spacing: 4
+            spacing: 6
             Label {
-                text: root.isUser ? qsTr("You") : (root.role === "assistant" ? qsTr("Assistant") : root.role)
+                text: root.role === "assistant" ? qsTr("Assistant") : root.role
                 font.pixelSize: Theme.smallFontSize
                 font.bold: true
                 color: Theme.textMuted
                 visible: !root.isUser
             }
-            Label {
-                objectName: "reasoningToggle"
-                visible: root.reasoning.length > 0
-                text: (reasoningBody.visible ? "▾ " : "▸ ") + (root.status === "partial" && root.content.length === 0
-                                                               ? qsTr("Thinking…") : qsTr("Reasoning"))
-                color: Theme.textMuted
-                font.pixelSize: Theme.smallFontSize
-                TapHandler { onTapped: reasoningBody.visible = !reasoningBody.visible }
-            }
-            TextEdit {
-                id: reasoningBody
-                objectName: "reasoningText"
+            ReasoningSection {
+                objectName: "reasoning"
                 Layout.fillWidth: true
-                visible: false
+                visible: root.reasoning.length > 0
                 text: root.reasoning
-                readOnly: true
-                selectByMouse: true
-                wrapMode: TextEdit.Wrap
-                color: Theme.textMuted
-                font.pixelSize: Theme.smallFontSize
-                font.italic: true
-                textFormat: TextEdit.PlainText
+                thinking: root.streaming && root.content.length === 0
+                startedAt: root.stats && root.stats.reasoning_started_at ? root.stats.reasoning_started_at : 0
+                durationMs: root.stats && root.stats.reasoning_ms !== undefined ? root.stats.reasoning_ms : -1
             }
             TextArea {
                 id: editor
@@ -111,94 +125,59 @@ Item {
                 }
             }
             TextEdit {
-                id: body
+                id: userText
                 objectName: "messageText"
-                visible: !editor.visible
+                visible: root.isUser && !editor.visible
                 Layout.fillWidth: true
-                text: root.content
+                text: root.isUser ? root.content : ""
                 readOnly: true
                 selectByMouse: true
                 wrapMode: TextEdit.Wrap
                 color: Theme.text
+                selectionColor: Theme.selection
+                selectedTextColor: Theme.text
                 font.pixelSize: Theme.fontSize
-                // Answers are Markdown (headings, lists, tables, code in monospace); links are
-                // shown but never opened or fetched.
-                textFormat: root.isUser ? TextEdit.PlainText : TextEdit.MarkdownText
+                textFormat: TextEdit.PlainText // what the user typed, exactly
+            }
+            MarkdownBody {
+                objectName: "markdownBody"
+                visible: !root.isUser
+                Layout.fillWidth: true
+                markdown: root.isUser ? "" : root.content
+                streaming: root.streaming
+                onCopyRequested: (code) => root.copyRequested(code)
+                onLinkActivated: (url) => root.linkActivated(url)
             }
             Label {
                 objectName: "statusLabel"
                 visible: root.status !== "complete"
-                text: root.status === "partial" ? qsTr("Writing…") : qsTr("Interrupted: this answer did not finish.")
+                text: root.streaming ? qsTr("Writing…") : qsTr("Interrupted: this answer did not finish.")
                 color: root.status === "error" ? Theme.error : Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
             }
         }
     }
 
-    Row {
+    MessageActions {
         id: actions
         objectName: "messageActions"
         anchors.top: bubble.bottom
         anchors.topMargin: 2
         anchors.right: root.isUser ? parent.right : undefined
         anchors.left: root.isUser ? undefined : parent.left
-        spacing: 2
-        visible: root.status !== "partial"
-        IconButton {
-            objectName: "branchPrevious"
-            visible: root.branchCount > 1
-            enabled: root.actionsEnabled && root.branchIndex > 1
-            text: "‹"
-            tip: qsTr("Previous version")
-            onClicked: root.branchRequested(-1)
-        }
-        Label {
-            objectName: "branchLabel"
-            visible: root.branchCount > 1
-            anchors.verticalCenter: parent.verticalCenter
-            text: root.branchIndex + "/" + root.branchCount
-            color: Theme.textMuted
-            font.pixelSize: Theme.smallFontSize
-        }
-        IconButton {
-            objectName: "branchNext"
-            visible: root.branchCount > 1
-            enabled: root.actionsEnabled && root.branchIndex < root.branchCount
-            text: "›"
-            tip: qsTr("Next version")
-            onClicked: root.branchRequested(1)
-        }
-        IconButton {
-            objectName: "copyButton"
-            text: qsTr("Copy")
-            font.pixelSize: Theme.smallFontSize
-            tip: qsTr("Copy the text")
-            onClicked: root.copyRequested(root.content)
-        }
-        IconButton {
-            objectName: "editButton"
-            visible: root.isUser
-            enabled: root.actionsEnabled
-            text: "✎"
-            tip: qsTr("Edit (a new version of the conversation)")
-            onClicked: { editor.text = root.content; editor.visible = true; editor.forceActiveFocus() }
-        }
-        IconButton {
-            objectName: "regenerateButton"
-            visible: !root.isUser
-            enabled: root.actionsEnabled
-            text: "↻"
-            tip: qsTr("Regenerate")
-            onClicked: root.regenerateRequested()
-        }
-        Label {
-            objectName: "statsLabel"
-            visible: !root.isUser && text.length > 0
-            anchors.verticalCenter: parent.verticalCenter
-            leftPadding: 6
-            text: root.statsText()
-            color: Theme.textMuted
-            font.pixelSize: Theme.smallFontSize
-        }
+        visible: !root.streaming
+        isUser: root.isUser
+        maxWidth: root.width
+        enabledActions: root.actionsEnabled
+        branchIndex: root.branchIndex
+        branchCount: root.branchCount
+        statsText: root.statsText()
+        detailsText: root.generationText()
+        modelName: root.generation && root.generation.model ? root.generation.model : ""
+        onBranchRequested: (delta) => root.branchRequested(delta)
+        onCopyRequested: root.copyRequested(root.content)
+        onEditRequested: { editor.text = root.content; editor.visible = true; editor.forceActiveFocus() }
+        onRegenerateRequested: root.regenerateRequested()
+        onDeleteRequested: root.deleteRequested()
     }
 }

@@ -20,6 +20,8 @@ QtObject {
     readonly property color warningBorder: dark ? "#7a6320" : "#e8c45a"
     readonly property color error: dark ? "#ff8a80" : "#c62828"
     readonly property color highlight: dark ? "#5a4a14" : "#fff0a8"
+    readonly property color codeBackground: dark ? "#15171b" : "#f3f4f7"
+    readonly property color codeHeader: dark ? "#202329" : "#e8eaef"
 
     readonly property int radius: 8
     readonly property int spacing: 8

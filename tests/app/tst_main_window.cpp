@@ -2,9 +2,12 @@
 // message, restart on the same data folder and find it again; import a bad file and see
 // the error; and the executable's --version / --help.
 #include "app/app_context.h"
+#include "app/offline_network.h"
 #include "app/qml_modules.h"
 
+#include <QClipboard>
 #include <QFile>
+#include <QGuiApplication>
 #include <QProcess>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -18,10 +21,25 @@ using enclave::app::AppContext;
 
 namespace {
 
+// The item named `name` among the visual descendants of `root` (popups included, which
+// findChild does not reach through their scroll views).
+QQuickItem *findItem(QQuickItem *root, const QString &name)
+{
+    if (!root)
+        return nullptr;
+    if (root->objectName() == name)
+        return root;
+    for (QQuickItem *child : root->childItems())
+        if (QQuickItem *found = findItem(child, name))
+            return found;
+    return nullptr;
+}
+
 // One running instance of the app: its context and its QML window.
 struct RunningApp {
     explicit RunningApp(const QString &dataDir) : context(dataDir)
     {
+        enclave::app::makeOffline(engine);
         engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
         engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Enclave/Ui/Main.qml")));
     }
@@ -108,6 +126,137 @@ private slots:
         }
     }
 
+    // Ctrl+N, Ctrl+F and Ctrl+Shift+C on the real window (Enter/Shift+Enter: tst_composer; Esc:
+    // importAndChat, which needs a model to stop).
+    void keyboardShortcuts()
+    {
+        QTemporaryDir dir;
+        RunningApp app(dir.path());
+        QTRY_VERIFY(app.context.ready());
+        auto *chat = app.context.chat();
+        QVERIFY(chat->sendMessage(QStringLiteral("Question")));
+        QTRY_COMPARE(chat->messages()->rowCount(), 1);
+        // An answer as the engine would have stored it.
+        emit chat->addMessageRequested(chat->conversationId(), chat->messages()->lastId(), QStringLiteral("assistant"),
+                                       QStringLiteral("The **answer**"), QStringLiteral("complete"), {});
+        QTRY_COMPARE(chat->messages()->rowCount(), 2);
+        QGuiApplication::clipboard()->clear();
+        QTest::keyClick(app.window(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+        QTRY_COMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("The **answer**"));
+
+        QTest::keyClick(app.window(), Qt::Key_F, Qt::ControlModifier);
+        QTRY_VERIFY(app.find<QQuickItem>("searchField")->hasActiveFocus());
+        QTest::keyClick(app.window(), Qt::Key_N, Qt::ControlModifier);
+        QTRY_COMPARE(chat->conversationId(), 0);
+        QTRY_VERIFY(app.find<QQuickItem>("composerInput")->hasActiveFocus());
+        QCOMPARE(app.find<QQuickItem>("messageList")->property("count").toInt(), 0);
+    }
+
+    // Deleting a message takes its replies with it, and stays deleted after a restart.
+    void deleteMessagePersists()
+    {
+        QTemporaryDir dir;
+        {
+            RunningApp app(dir.path());
+            QTRY_VERIFY(app.context.ready());
+            auto *chat = app.context.chat();
+            int sent = 0;
+            for (const char *text : {"first", "second", "third"}) {
+                QVERIFY(chat->sendMessage(QString::fromLatin1(text)));
+                ++sent;
+                QTRY_COMPARE(chat->messages()->rowCount(), sent);
+            }
+            app.context.conversations()->setSearchQuery(QStringLiteral("first"));
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
+            chat->deleteMessage(chat->messages()->index(1).data(enclave::app::MessageModel::IdRole).toLongLong());
+            QTRY_COMPARE(chat->messages()->rowCount(), 1);
+            QCOMPARE(chat->messages()->index(0).data(enclave::app::MessageModel::ContentRole).toString(), QStringLiteral("first"));
+            app.context.conversations()->setSearchQuery(QStringLiteral("third")); // the reply went too
+            QTRY_COMPARE(app.context.conversations()->rowCount(), 0);
+        }
+        {
+            RunningApp app(dir.path());
+            QTRY_COMPARE(app.context.chat()->messages()->rowCount(), 1);
+        }
+    }
+
+    // Clicking a search hit opens its conversation, scrolls to the message and lights it up
+    // for a moment.
+    void searchHitJumpsToMessage()
+    {
+        QTemporaryDir dir;
+        RunningApp app(dir.path());
+        QTRY_VERIFY(app.context.ready());
+        auto *chat = app.context.chat();
+        QVERIFY(chat->sendMessage(QStringLiteral("The needle is here")));
+        QTRY_COMPARE(chat->messages()->rowCount(), 1);
+        for (int i = 0; i < 25; ++i) { // enough rows that the first is far out of view
+            QVERIFY(chat->sendMessage(QStringLiteral("Filler %1\nwith a second line\nand a third").arg(i)));
+            QTRY_COMPARE(chat->messages()->rowCount(), i + 2);
+        }
+        const qint64 needle = chat->messages()->index(0).data(enclave::app::MessageModel::IdRole).toLongLong();
+        auto *messageList = app.find<QQuickItem>("messageList");
+        QTRY_VERIFY(!messageList->property("atYBeginning").toBool()); // at the newest message
+        chat->newConversation();
+
+        app.context.conversations()->setSearchQuery(QStringLiteral("needle"));
+        QTRY_COMPARE(app.context.conversations()->rowCount(), 1);
+        auto *list = app.find<QQuickItem>("sidebar")->findChild<QQuickItem *>(QStringLiteral("conversationList"));
+        QQuickItem *hit = nullptr;
+        QTRY_VERIFY(QMetaObject::invokeMethod(list, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, hit), Q_ARG(int, 0)) && hit);
+        QTest::mouseClick(app.window(), Qt::LeftButton, {},
+                          hit->mapToScene(QPointF(hit->width() / 2, hit->height() / 2)).toPoint());
+        auto *pane = app.find<QQuickItem>("chatPane");
+        QTRY_COMPARE(chat->messages()->rowCount(), 26);
+        QCOMPARE(pane->property("flashedMessageId").toLongLong(), needle);
+        // The hit's bubble is in view and highlighted.
+        QQuickItem *bubble = nullptr;
+        QTRY_VERIFY(QMetaObject::invokeMethod(messageList, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, bubble), Q_ARG(int, 0)) && bubble);
+        QTRY_VERIFY(bubble->property("highlighted").toBool());
+        const QRectF inList = bubble->mapRectToItem(messageList, QRectF(0, 0, bubble->width(), bubble->height()));
+        QVERIFY2(inList.bottom() > 0 && inList.top() < messageList->height(), "the message is scrolled into view");
+        // ...briefly.
+        QTRY_VERIFY_WITH_TIMEOUT(!bubble->property("highlighted").toBool(), 5000);
+        QCOMPARE(pane->property("flashedMessageId").toLongLong(), 0);
+    }
+
+    // App-wide settings survive a restart and reach what uses them.
+    void settingsPersist()
+    {
+        QTemporaryDir dir;
+        {
+            RunningApp app(dir.path());
+            QTRY_VERIFY(app.context.ready());
+            QCOMPARE(app.context.vramBudgetMiB(), 0); // automatic
+            app.context.setVramBudgetMiB(6144);
+            QVariantMap defaults = app.context.generationDefaults();
+            defaults.insert(QStringLiteral("temperature"), 0.25);
+            defaults.insert(QStringLiteral("context_length"), 2048);
+            app.context.setGenerationDefaults(defaults);
+            app.context.setDefaultSystemPrompt(QStringLiteral("You are terse."));
+            QCOMPARE(app.context.modelLoadOptions().value(QStringLiteral("vram_budget_mib")).toInt(), 6144);
+        }
+        {
+            RunningApp app(dir.path());
+            QTRY_COMPARE(app.context.vramBudgetMiB(), 6144);
+            QTRY_COMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.25);
+            QCOMPARE(app.context.chat()->systemPrompt(), QStringLiteral("You are terse."));
+            const QJsonObject options = app.context.modelLoadOptions();
+            QCOMPARE(options.value(QStringLiteral("vram_budget_mib")).toInt(), 6144);
+            QCOMPARE(options.value(QStringLiteral("context_length")).toInt(), 2048);
+            // The settings dialog shows the GPUs found, or says there are none.
+            auto *dialog = app.find("appSettingsDialog");
+            QVERIFY(QMetaObject::invokeMethod(dialog, "open"));
+            QTRY_VERIFY(dialog->property("opened").toBool());
+            auto *noGpu = findItem(qvariant_cast<QQuickItem *>(dialog->property("contentItem")), QStringLiteral("noGpuLabel"));
+            QVERIFY(noGpu);
+            QCOMPARE(noGpu->isVisible(), app.context.gpus().isEmpty());
+            app.context.resetGenerationDefaults();
+            QCOMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.7);
+            QCOMPARE(app.context.chat()->systemPrompt(), QString());
+        }
+    }
+
     void importDialogsOpen()
     {
         QTemporaryDir dir;
@@ -157,8 +306,10 @@ private slots:
         {
             RunningApp app(dir.path());
             QTRY_VERIFY(app.context.ready());
+            app.context.setVramBudgetMiB(512); // carried to the engine worker with the load
             app.context.library()->importModel(QUrl::fromLocalFile(modelPath));
             QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000);
+            QCOMPARE(app.context.modelInfo().value(QStringLiteral("vram_budget_mib")).toInt(), 512);
             QCOMPARE(app.context.library()->rowCount(), 1);
             QVERIFY(!app.find<QQuickItem>("noModelBanner")->isVisible());
 
@@ -178,6 +329,13 @@ private slots:
             const QModelIndex answer = chat->messages()->index(1);
             QCOMPARE(answer.data(enclave::app::MessageModel::RoleRole).toString(), QStringLiteral("assistant"));
             QCOMPARE(answer.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
+            // The answer records the model and the settings that produced it.
+            const QVariantMap record = answer.data(enclave::app::MessageModel::GenerationRole).toMap();
+            QCOMPARE(record.value(QStringLiteral("model")).toString(), app.context.modelName());
+            QCOMPARE(record.value(QStringLiteral("max_tokens")).toInt(), 1024);
+            QGuiApplication::clipboard()->clear();
+            QTest::keyClick(app.window(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+            QTRY_COMPARE(QGuiApplication::clipboard()->text(), answer.data(enclave::app::MessageModel::ContentRole).toString());
             conversation = chat->conversationId();
 
             // Conversation settings reach the engine: a five-token limit bounds the next answer.
@@ -198,7 +356,7 @@ private slots:
             QVERIFY(chat->sendMessage(QStringLiteral("Tell me more")));
             QTRY_VERIFY(transitions.count() >= 1);
             QTRY_VERIFY_WITH_TIMEOUT(deltas.count() > 0 || !chat->generating(), 30000);
-            chat->stop();
+            QTest::keyClick(app.window(), Qt::Key_Escape); // Esc stops
             waitForAnswer();
             QCOMPARE(chat->messages()->rowCount(), 4);
             const QModelIndex stopped = chat->messages()->index(3);

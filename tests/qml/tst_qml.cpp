@@ -5,6 +5,7 @@
 #include <QtQuickTest/quicktest.h>
 
 Q_IMPORT_QML_PLUGIN(Enclave_UiPlugin)
+Q_IMPORT_QML_PLUGIN(Enclave_MarkdownPlugin)
 
 class Setup : public QObject {
     Q_OBJECT
