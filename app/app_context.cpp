@@ -1,6 +1,10 @@
 // AppContext: the queued-connection protocol between the GUI objects and the storage thread.
 #include "app/app_context.h"
 
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+
 #include "app/engine_worker.h"
 #include "app/storage_worker.h"
 #include "engine/engine_info.h"
@@ -188,8 +192,16 @@ void AppContext::loadModel(qint64 modelId)
 
 QJsonObject AppContext::modelLoadOptions() const
 {
+    // The expert usage profile of a model lives in the data folder, one file per model file.
+    const QString modelPath = m_library.record(m_loadingModelId) ? m_library.record(m_loadingModelId)->path : QString();
+    const QString profile = QDir(m_dataDirectory).filePath(
+        QStringLiteral("profiles/%1.usage")
+            .arg(QString::fromLatin1(QCryptographicHash::hash(modelPath.toUtf8(), QCryptographicHash::Sha1).toHex())));
+    QDir().mkpath(QFileInfo(profile).path());
     return {{QStringLiteral("context_length"), m_chat.defaults().value(QStringLiteral("context_length")).toInt()},
-            {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB}};
+            {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB},
+            {QStringLiteral("use_gpu"), m_useGpu},
+            {QStringLiteral("profile_path"), profile}};
 }
 
 // The library's list changed; on the first listing, the model used last is loaded again.
@@ -233,6 +245,7 @@ void AppContext::applySettings(const QVariantMap &settings)
     m_fontSize = settings.value(QStringLiteral("font_size"), m_fontSize).toInt();
     m_threads = settings.value(QStringLiteral("threads"), m_threads).toInt();
     m_vramBudgetMiB = std::max(0, settings.value(QStringLiteral("vram_budget_mib"), m_vramBudgetMiB).toInt());
+    m_useGpu = settings.value(QStringLiteral("use_gpu"), m_useGpu ? "1" : "0").toString() == QLatin1String("1");
     m_defaultSystemPrompt = settings.value(QStringLiteral("default_system_prompt")).toString();
     const QJsonObject defaults =
         QJsonDocument::fromJson(settings.value(QStringLiteral("generation_defaults")).toString().toUtf8()).object();
@@ -281,6 +294,15 @@ void AppContext::setVramBudgetMiB(int mib)
         return;
     m_vramBudgetMiB = mib;
     emit saveSettingRequested(QStringLiteral("vram_budget_mib"), QString::number(mib));
+    emit appSettingsChanged(); // applies at the next model load
+}
+
+void AppContext::setUseGpu(bool use)
+{
+    if (use == m_useGpu)
+        return;
+    m_useGpu = use;
+    emit saveSettingRequested(QStringLiteral("use_gpu"), use ? QStringLiteral("1") : QStringLiteral("0"));
     emit appSettingsChanged(); // applies at the next model load
 }
 

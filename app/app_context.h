@@ -44,6 +44,8 @@ class AppContext : public QObject {
     Q_PROPERTY(int cpuCount READ cpuCount CONSTANT)
     // GPU memory the engine may use, in MiB; 0: automatic (free VRAM minus a safety margin).
     Q_PROPERTY(int vramBudgetMiB READ vramBudgetMiB WRITE setVramBudgetMiB NOTIFY appSettingsChanged)
+    // Run models on the NVIDIA GPU (hot experts in VRAM, the rest on the CPU) when one is usable.
+    Q_PROPERTY(bool useGpu READ useGpu WRITE setUseGpu NOTIFY appSettingsChanged)
     // [{name, totalMiB, freeMiB, compute}] of the NVIDIA GPUs found; empty: none.
     Q_PROPERTY(QVariantList gpus READ gpus CONSTANT)
     Q_PROPERTY(QString gpuUnavailableReason READ gpuUnavailableReason CONSTANT)
@@ -86,6 +88,8 @@ public:
     void setThreads(int threads);
     int cpuCount() const;
     int vramBudgetMiB() const { return m_vramBudgetMiB; }
+    bool useGpu() const { return m_useGpu; }
+    void setUseGpu(bool use);
     void setVramBudgetMiB(int mib);
     QVariantList gpus() const;
     QString gpuUnavailableReason() const;
@@ -136,6 +140,7 @@ private:
     int m_fontSize = 14;
     int m_threads = 0;
     int m_vramBudgetMiB = 0;
+    bool m_useGpu = false;
     QString m_defaultSystemPrompt;
     qint64 m_loadedModelId = 0;
     qint64 m_loadingModelId = 0;

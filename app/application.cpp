@@ -2,6 +2,10 @@
 // and show the QML main window from the Enclave.Ui module.
 #include "app/application.h"
 
+#if defined(ENCLAVE_HAVE_CUDA)
+#include "cuda/cuda_backend.h"
+#endif
+
 #include "app/app_context.h"
 #include "app/logging.h"
 #include "app/offline_network.h"
@@ -126,6 +130,9 @@ int runApplication(int argc, char **argv)
     }
     ::umask(077); // the database, logs and exports are readable by this user only
     QGuiApplication app(argc, argv);
+#if defined(ENCLAVE_HAVE_CUDA)
+    cuda::registerCudaBackend(); // "use the GPU" in Settings picks it when a GPU is usable
+#endif
     setApplicationNames();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Enclave"));
     QGuiApplication::setDesktopFileName(QStringLiteral("io.enclave.Enclave"));

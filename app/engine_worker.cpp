@@ -23,7 +23,7 @@ SamplingParams samplingFrom(const QJsonObject &s)
     return p;
 }
 
-QJsonObject statsJson(const GenerationStats &s)
+QJsonObject statsJson(const GenerationStats &s, const QString &device)
 {
     return {{QStringLiteral("prompt_tokens"), qint64(s.promptTokens)},
             {QStringLiteral("reused_tokens"), qint64(s.reusedTokens)},
@@ -31,7 +31,7 @@ QJsonObject statsJson(const GenerationStats &s)
             {QStringLiteral("time_to_first_token_ms"), s.timeToFirstTokenMs},
             {QStringLiteral("prompt_tokens_per_second"), s.promptTokensPerSecond},
             {QStringLiteral("generation_tokens_per_second"), s.generationTokensPerSecond},
-            {QStringLiteral("device"), QStringLiteral("CPU")}};
+            {QStringLiteral("device"), device}};
 }
 
 } // namespace
@@ -55,23 +55,29 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObj
     unloadModel();
     const int contextLength = options.value(QStringLiteral("context_length")).toInt(0);
     m_vramBudgetMiB = std::max(0, options.value(QStringLiteral("vram_budget_mib")).toInt(0));
+    m_backend = BackendOptions{};
+    m_backend.backend = options.value(QStringLiteral("use_gpu")).toBool(false) ? "auto" : "cpu";
+    m_backend.vramBudgetBytes = m_vramBudgetMiB > 0 ? int64_t(m_vramBudgetMiB) << 20 : -1;
+    m_backend.usageProfilePath = options.value(QStringLiteral("profile_path")).toString().toStdString();
     try {
         QElapsedTimer timer;
         timer.start();
         auto model = Model::load(path.toStdString());
         auto tokenizer = std::make_unique<Tokenizer>(loadTokenizerSpec(path.toStdString()));
         const int64_t ctx = contextLength > 0 ? contextLength : std::min<int64_t>(model->config().nCtxTrain, 8192);
-        m_session = std::make_unique<ChatSession>(*model, *tokenizer, ctx, defaultThreadPool());
-        m_loadContext = ctx;
         m_model = std::move(model);
         m_tokenizer = std::move(tokenizer);
+        m_session = makeSession(ctx);
+        m_loadContext = ctx;
         const ModelConfig &c = m_model->config();
         const QJsonObject info{{QStringLiteral("architecture"), QString::fromStdString(c.architecture)},
                                {QStringLiteral("context_length"), qint64(ctx)},
                                {QStringLiteral("layers"), qint64(c.nLayer)},
                                {QStringLiteral("experts"), qint64(c.moe.nExpert)},
                                {QStringLiteral("load_ms"), timer.elapsed()},
-                               {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB}};
+                               {QStringLiteral("vram_budget_mib"), m_vramBudgetMiB},
+                               {QStringLiteral("device"), QString::fromStdString(m_session->evaluator().deviceName())},
+                               {QStringLiteral("backend_notice"), m_backendNotice}};
         moduleLogger("engine")->info("EngineWorker::loadModel: {} loaded in {} ms", path.toStdString(), timer.elapsed());
         emit modelLoaded(modelId, info);
     } catch (const std::exception &e) {
@@ -83,9 +89,25 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObj
 
 void EngineWorker::setThreads(int threads) { setDefaultThreadCount(threads); }
 
+std::unique_ptr<ChatSession> EngineWorker::makeSession(int64_t contextLength)
+{
+    auto session = std::make_unique<ChatSession>(*m_model, *m_tokenizer, contextLength, defaultThreadPool(), m_backend);
+    m_backendNotice = QString::fromStdString(session->backendNotice());
+    if (!m_backendNotice.isEmpty())
+        moduleLogger("engine")->warn("EngineWorker: the GPU is not used: {}", session->backendNotice());
+    return session;
+}
+
 void EngineWorker::unloadModel()
 {
     const bool had = m_model != nullptr;
+    if (m_session) {
+        try {
+            m_session->evaluator().saveProfile(); // the experts this model used, for a warm start next time
+        } catch (const std::exception &e) {
+            moduleLogger("engine")->warn("EngineWorker: expert usage profile not saved: {}", e.what());
+        }
+    }
     m_session.reset();
     m_tokenizer.reset();
     m_model.reset();
@@ -115,9 +137,9 @@ void EngineWorker::useContextLength(int contextLength)
         return;
     m_session.reset(); // frees the old cache before the new one is allocated
     try {
-        m_session = std::make_unique<ChatSession>(*m_model, *m_tokenizer, wanted, defaultThreadPool());
+        m_session = makeSession(wanted);
     } catch (...) {
-        m_session = std::make_unique<ChatSession>(*m_model, *m_tokenizer, m_loadContext, defaultThreadPool());
+        m_session = makeSession(m_loadContext);
         throw;
     }
     moduleLogger("engine")->info("EngineWorker::useContextLength: context of {} tokens", wanted);
@@ -169,7 +191,7 @@ void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const 
             case GenerationEvent::Kind::Reasoning: emit reasoningDelta(requestId, QString::fromStdString(e.text)); break;
             case GenerationEvent::Kind::Notice: emit notice(requestId, QString::fromStdString(e.text)); break;
             case GenerationEvent::Kind::End:
-                emit finished(requestId, QString::fromLatin1(endReasonName(e.reason)), statsJson(e.stats));
+                emit finished(requestId, QString::fromLatin1(endReasonName(e.reason)), statsJson(e.stats, QString::fromStdString(m_session->evaluator().deviceName())));
                 break;
             }
             return m_cancelledUpTo.load() < requestId; // false stops within this token

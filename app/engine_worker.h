@@ -3,6 +3,8 @@
 // cancel() is the one direct call: it flips an atomic the generation loop checks per token.
 #pragma once
 
+#include "engine/backend.h"
+
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
@@ -61,8 +63,12 @@ private:
     std::unique_ptr<Tokenizer> m_tokenizer;
     std::unique_ptr<ChatSession> m_session;
     int64_t m_loadContext = 0;  // the context length chosen at load
-    // TODO(engine): the GPU placement reads this once the CUDA runtime places weights; 0: auto.
+    // Creates the session on the configured backend (GPU when asked and usable, else the CPU).
+    std::unique_ptr<ChatSession> makeSession(int64_t contextLength);
+
+    BackendOptions m_backend;   // from the load options: use_gpu, vram_budget_mib (0: auto), profile_path
     int m_vramBudgetMiB = 0;
+    QString m_backendNotice;    // why the GPU is not used, when it was asked for
     std::atomic<qint64> m_cancelledUpTo{0};
     std::mutex m_activeMutex;            // guards m_activeSession/m_activeRequest against unload
     ChatSession *m_activeSession = nullptr;

@@ -12,6 +12,7 @@ Dialog {
     property int threads: 0
     property int cpuCount: 1
     property int vramBudgetMiB: 0          // 0: automatic
+    property bool useGpu: false            // run on the NVIDIA GPU (experts that do not fit: CPU)
     property var gpus: []                  // [{name, totalMiB, freeMiB, compute}]
     property var generationDefaults: ({})
     property string defaultSystemPrompt: ""
@@ -20,6 +21,7 @@ Dialog {
     signal fontSizeChosen(int size)
     signal threadsChosen(int threads)
     signal vramBudgetChosen(int mib)
+    signal useGpuChosen(bool use)
     signal generationDefaultsChosen(var settings)
     signal defaultSystemPromptChosen(string prompt)
     signal resetDefaultsRequested()
@@ -91,7 +93,15 @@ Dialog {
             Label { text: qsTr("GPU memory"); color: Theme.text; Layout.alignment: Qt.AlignTop; topPadding: 8 }
             ColumnLayout {
                 Layout.fillWidth: true
+                CheckBox {
+                    objectName: "useGpuBox"
+                    text: qsTr("Run models on the GPU (the experts that do not fit stay on the CPU)")
+                    enabled: root.gpus.length > 0
+                    checked: root.useGpu && root.gpus.length > 0
+                    onToggled: root.useGpuChosen(checked)
+                }
                 RowLayout {
+                    enabled: root.useGpu && root.gpus.length > 0
                     CheckBox {
                         objectName: "vramAutoBox"
                         text: qsTr("Automatic")

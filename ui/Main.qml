@@ -189,6 +189,7 @@ ApplicationWindow {
         threads: App.threads
         cpuCount: App.cpuCount
         vramBudgetMiB: App.vramBudgetMiB
+        useGpu: App.useGpu
         gpus: App.gpus
         generationDefaults: App.generationDefaults
         defaultSystemPrompt: App.defaultSystemPrompt
@@ -197,6 +198,7 @@ ApplicationWindow {
         onFontSizeChosen: (size) => App.fontSize = size
         onThreadsChosen: (threads) => App.threads = threads
         onVramBudgetChosen: (mib) => App.vramBudgetMiB = mib
+        onUseGpuChosen: (use) => App.useGpu = use
         onGenerationDefaultsChosen: (settings) => App.generationDefaults = settings
         onDefaultSystemPromptChosen: (prompt) => App.defaultSystemPrompt = prompt
         onResetDefaultsRequested: App.resetGenerationDefaults()

@@ -17,6 +17,7 @@ Item {
     SignalSpy { id: themeSpy; target: dialog; signalName: "themeChosen" }
     SignalSpy { id: sizeSpy; target: dialog; signalName: "fontSizeChosen" }
     SignalSpy { id: vramSpy; target: dialog; signalName: "vramBudgetChosen" }
+    SignalSpy { id: useGpuSpy; target: dialog; signalName: "useGpuChosen" }
     SignalSpy { id: defaultsSpy; target: dialog; signalName: "generationDefaultsChosen" }
     SignalSpy { id: resetSpy; target: dialog; signalName: "resetDefaultsRequested" }
 
@@ -50,6 +51,16 @@ Item {
             dialog.gpus = [{ name: "NVIDIA H100", totalMiB: 81559, freeMiB: 80000, compute: "9.0" }]
             verify(!findChild(dialog.contentItem, "noGpuLabel").visible)
             verify(findChild(dialog.contentItem, "gpuLabel").text.indexOf("NVIDIA H100") >= 0)
+            // The budget applies only when models run on the GPU.
+            const useGpu = findChild(dialog.contentItem, "useGpuBox")
+            verify(useGpu.enabled)
+            verify(!useGpu.checked)
+            mouseClick(auto)
+            compare(vramSpy.count, 0)
+            mouseClick(useGpu)
+            compare(useGpuSpy.count, 1)
+            compare(useGpuSpy.signalArguments[0][0], true)
+            dialog.useGpu = true
             mouseClick(auto)
             compare(vramSpy.count, 1)
             compare(vramSpy.signalArguments[0][0], 77 * 1024) // a round default below the free memory
@@ -62,6 +73,8 @@ Item {
             mouseClick(auto)
             compare(vramSpy.signalArguments[2][0], 0)
             dialog.gpus = []
+            verify(!useGpu.enabled) // no GPU: nothing to turn on
+            dialog.useGpu = false
         }
         function test_defaults() {
             compare(findChild(dialog.contentItem, "defaultSystemPromptField").text, "Be kind.")
