@@ -6,6 +6,7 @@
 #include "cuda/forward_kernels.cuh"
 #include "cuda/moe_kernels.cuh"
 #include "cuda/quant_matvec.cuh"
+#include "engine/cpu/memory_bandwidth.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/moe/expert_cache.h"
 #include "engine/moe/expert_scheduler.h"
@@ -15,6 +16,7 @@
 #include "engine/runtime/model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -183,6 +185,8 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     }
     // Uploads through the legacy stream (pageable copies, memsets) are not ordered with m_stream.
     CUDA_CHECK(cudaDeviceSynchronize());
+    if (m_gpuExperts && m_plan.slots < m_plan.totalExperts)
+        measureRates();
     m_deviceName = std::string(prop.name) +
                    (m_plan.slots < m_plan.totalExperts ? " + CPU (" + std::to_string(pool.size()) + " threads)" : "");
 }
@@ -265,6 +269,37 @@ int64_t CudaEvaluator::attentionScratchNeeded() const
         most = std::max(most, c.isMla() ? latentAttentionScratchFloats(n, c.nHead, c.mla.kvLoraRank, m_capacity)
                                         : attentionScratchFloats(n, c.nHead, c.headDimV, m_capacity));
     return most;
+}
+
+// The rates the prompt's cost model weighs: host→device and device bandwidth (measured here),
+// the CPU's read bandwidth (measured) and its float32 expert throughput (timed on one expert).
+void CudaEvaluator::measureRates()
+{
+    const DeviceBandwidth device = measureDeviceBandwidth();
+    m_rates.pcieBandwidth = device.hostToDeviceGBps * 1e9;
+    m_rates.gpuBandwidth = device.deviceGBps / 2 * 1e9; // a copy reads and writes
+    m_rates.gpuFlops = 20e12; // float32 GEMM on small per-expert batches: a conservative figure
+    m_rates.cpuBandwidth = measureReadBandwidth(m_pool, uint64_t(256) << 20, 2).readGBps * 1e9;
+    const LayerWeights *moeLayer = nullptr;
+    for (const LayerWeights &l : m_model.weights().layers)
+        if (!l.experts.empty())
+            moeLayer = &l;
+    const Expert &e = moeLayer->experts.front();
+    m_expertShape.bytes = double(quantRowBytes(e.gate.type, e.gate.cols) * e.gate.rows +
+                                 quantRowBytes(e.up.type, e.up.cols) * e.up.rows +
+                                 quantRowBytes(e.down.type, e.down.cols) * e.down.rows);
+    m_expertShape.flopsPerToken = 2.0 * double(e.gate.rows * e.gate.cols + e.up.rows * e.up.cols + e.down.rows * e.down.cols);
+    // CPU flops: one expert over 32 tokens, timed after a warm-up.
+    const int64_t d = m_config.nEmbd, tokens = 32;
+    std::vector<float> x(static_cast<size_t>(tokens * d), 0.01f), out(static_cast<size_t>(tokens * d), 0.0f);
+    std::vector<ExpertTask> tasks;
+    for (int64_t t = 0; t < tokens; ++t)
+        tasks.push_back({t, 0, 1.0f});
+    runExpertsOnCpu(*moeLayer, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
+    const auto start = std::chrono::steady_clock::now();
+    runExpertsOnCpu(*moeLayer, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m_rates.cpuFlops = double(tokens) * m_expertShape.flopsPerToken / std::max(seconds, 1e-9);
 }
 
 void CudaEvaluator::truncate(int64_t n)
@@ -644,8 +679,6 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
                 ++m_expertsOnGpu;
             else if (n <= kMatvecMaxTokens || !m_gpuExperts)
                 cpuTasks.push_back({t, e, weights[size_t(j)]});
-            else
-                ++m_expertsStreamed;
         }
     }
     m_expertComputations += n * k;
@@ -661,16 +694,44 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
                 rows[size_t(e)].push_back(int32_t(t));
                 rowWeights[size_t(e)].push_back(m_h.expertWeights[t * k + j]);
             }
+        // Missing experts: streamed to the GPU for this chunk, or run on the CPU meanwhile when
+        // they have so few tokens that the copy would cost more (the cost model).
+        std::vector<char> streamed(static_cast<size_t>(nExpert), 1);
+        if (m_rates.pcieBandwidth > 0) {
+            std::vector<int64_t> missing, counts;
+            for (int64_t e = 0; e < nExpert; ++e)
+                if (!rows[size_t(e)].empty() && !allResident && slotOf[size_t(e)] < 0) {
+                    missing.push_back(e);
+                    counts.push_back(int64_t(rows[size_t(e)].size()));
+                }
+            const std::vector<moe::ExpertPlace> places = moe::planChunk(m_rates, m_expertShape, counts);
+            for (size_t i = 0; i < missing.size(); ++i)
+                streamed[size_t(missing[i])] = places[i] == moe::ExpertPlace::Stream;
+        }
         int64_t offset = 0;
         for (int64_t e = 0; e < nExpert; ++e) {
             const int64_t m = int64_t(rows[size_t(e)].size());
             if (m == 0)
                 continue;
+            const int64_t slot = allResident ? m_experts->residentSlot(layer, e) : slotOf[size_t(e)];
+            if (slot < 0 && !streamed[size_t(e)]) {
+                for (int64_t i = 0; i < m; ++i)
+                    cpuTasks.push_back({rows[size_t(e)][size_t(i)], int32_t(e), rowWeights[size_t(e)][size_t(i)]});
+                continue;
+            }
+            if (slot < 0)
+                m_expertsStreamed += m;
             std::copy(rows[size_t(e)].begin(), rows[size_t(e)].end(), m_h.rowIds + offset);
             std::copy(rowWeights[size_t(e)].begin(), rowWeights[size_t(e)].end(), m_h.rowWeights + offset);
-            const int64_t slot = allResident ? m_experts->residentSlot(layer, e) : slotOf[size_t(e)];
             runExpertOnDevice(layer, e, slot, m, offset);
             offset += m;
+        }
+        if (!cpuTasks.empty()) {
+            std::fill_n(m_h.partial, n * d, 0.0f);
+            runExpertsOnCpu(hostLayer, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
+            CUDA_CHECK(cudaMemcpyAsync(m_s.partial, m_h.partial, size_t(n * d) * sizeof(float), cudaMemcpyHostToDevice,
+                                       m_stream));
+            launchAdd(m_s.ffnOut, m_s.partial, n * d, m_stream);
         }
         return;
     }

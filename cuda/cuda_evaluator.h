@@ -11,6 +11,7 @@
 #include "cuda/device_model.h"
 #include "cuda/expert_store.h"
 #include "engine/backend.h"
+#include "engine/moe/cost_model.h"
 #include "engine/runtime/ops.h"
 
 #include <memory>
@@ -81,6 +82,7 @@ private:
     void flushObservedRouting();
     void forwardChunkChecked(std::span<const int32_t> tokens, float *allLogits, float *lastLogits);
     int64_t attentionScratchNeeded() const;
+    void measureRates();
 
     // Owns the stream; declared before everything that enqueues on it, so destroyed after them.
     struct StreamOwner {
@@ -115,6 +117,8 @@ private:
     std::unique_ptr<moe::ExpertUsage> m_usage;
     std::unique_ptr<CublasGemm> m_gemm; // created once the device is selected
     bool m_gpuExperts = false;          // the GPU kernels read the experts' format
+    moe::DeviceRates m_rates;           // measured at start-up: where a prompt runs a missing expert
+    moe::ExpertShape m_expertShape;
     std::vector<CudaBuffer> m_kv;       // per layer: k then v (MLA: latent then rope)
     std::vector<CudaBuffer> m_buffers;  // scratch
     CudaBuffer m_streamed;              // an expert copied in for one prompt chunk only
