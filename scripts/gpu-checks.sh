@@ -34,15 +34,18 @@ threads=$(nproc)
 bench() { # name, extra options
   name=$1; shift
   "$cli" bench --model "$model" --prompt 512 --gen 128 --threads "$threads" --backend cuda \
-    --replay-trace /tmp/calibrated.trace "$@" >"$results/bench-$name.txt" 2>&1
+    "$@" >"$results/bench-$name.txt" 2>&1
   echo "== $name: exit $?"; grep -E "^(device|prompt|experts|split|generation):" "$results/bench-$name.txt"
 }
+# Everything resident: routing cannot change what is where, and the device-only decode path
+# (no host in the loop) is what is measured, so no trace replay here.
 bench all-vram
-bench budget-8g --vram-budget 8192
-bench budget-4g --vram-budget 4096
-bench static-layers-8g --vram-budget 8192 --cache-policy static-layers
+set -- --replay-trace /tmp/calibrated.trace
+bench budget-8g "$@" --vram-budget 8192
+bench budget-4g "$@" --vram-budget 4096
+bench static-layers-8g "$@" --vram-budget 8192 --cache-policy static-layers
 # All experts on the CPU: a budget of just the shared part (the refusal message says its size).
 base=$("$cli" bench --model "$model" --prompt 512 --gen 128 --backend cuda --vram-budget 1 2>&1 | sed -n 's/.*need \([0-9]*\) MiB.*/\1/p')
-[ -n "$base" ] && bench experts-in-ram --vram-budget "$base"
+[ -n "$base" ] && bench experts-in-ram "$@" --vram-budget "$base"
 "$cli" bench --model "$model" --prompt 512 --gen 128 --threads "$threads" --backend cpu >"$results/bench-cpu.txt" 2>&1
 echo "== cpu only"; grep -E "^(prompt|generation):" "$results/bench-cpu.txt"
