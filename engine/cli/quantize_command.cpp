@@ -18,7 +18,7 @@ int runQuantize(const Args &a)
     const std::string &input = a.positional[0], &output = a.positional[1];
     ConvertOptions options;
     options.mix = *mix;
-    options.threads = int(a.positiveInt("threads", 0));
+    options.threads = a.has("threads") ? int(a.positiveInt("threads", 1)) : 0; // 0: every CPU
     const ConversionEstimate estimate = estimateConversion(input, *mix);
     std::fprintf(stderr, "quantizing %s (%s) to %s: %d tensors, about %s\n", input.c_str(),
                  estimate.architecture.c_str(), std::string(quantMixName(*mix)).c_str(), estimate.tensorCount,
