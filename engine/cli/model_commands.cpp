@@ -35,8 +35,8 @@ int runInfo(const Args &args)
     const std::string path = args.value("model");
     const ModelFiles files(path);
     const ModelInfo info = describeModel(files, path);
-    const std::string text = args.has("json") ? modelInfoJson(info)
-                                              : modelInfoText(info) + memoryText(files, args.positiveInt("ctx", 0));
+    const int64_t context = args.has("ctx") ? args.positiveInt("ctx", 1) : 0;
+    const std::string text = args.has("json") ? modelInfoJson(info) : modelInfoText(info) + memoryText(files, context);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
 }
