@@ -50,7 +50,7 @@ private slots:
         QMetaObject::invokeMethod(choice, "quantizeRequested", Q_ARG(QString, QStringLiteral("q8_0")));
         QTRY_VERIFY_WITH_TIMEOUT(context.modelLoaded(), 60000);
         const QString expected = QDir(dir.path()).filePath(QStringLiteral("models/hf-q8_0.gguf"));
-        QCOMPARE(library->count(), 1);
+        QCOMPARE(library->rowCount(), 1);
         QCOMPARE(library->data(library->index(0), enclave::app::ModelLibrary::PathRole).toString(), expected);
         QCOMPARE(context.loadedModelId(), library->data(library->index(0), enclave::app::ModelLibrary::IdRole).toLongLong());
         QVERIFY(context.modelError().isEmpty());

@@ -88,7 +88,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(imported.count(), 1, 30000);
         QVERIFY(progress.count() >= 1);
         QCOMPARE(f.library.quantizeProgress(), 1.0);
-        QCOMPARE(f.library.count(), 1);
+        QCOMPARE(f.library.rowCount(), 1);
         const QString path = f.library.data(f.library.index(0), ModelLibrary::PathRole).toString();
         QCOMPARE(path, QDir(data.path()).filePath(QStringLiteral("models/hf-q4_k_m.gguf")));
         QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::FormatRole).toString(), QStringLiteral("gguf"));
@@ -130,7 +130,7 @@ private slots:
         QTRY_VERIFY(!f.library.quantizing());
         QVERIFY(f.library.choosingImport()); // back to the choice, nothing registered
         QVERIFY(f.library.importError().isEmpty());
-        QCOMPARE(f.library.count(), 0);
+        QCOMPARE(f.library.rowCount(), 0);
         QVERIFY(modelsIn(data.path()).isEmpty());
         f.library.cancelImport();
         QVERIFY(!f.library.importing());
@@ -158,7 +158,7 @@ private slots:
         f.library.importModel(QUrl::fromLocalFile(src.filePath("model.safetensors")));
         QTRY_VERIFY(!f.library.importError().isEmpty());
         QVERIFY(!f.library.importing());
-        QCOMPARE(f.library.count(), 0);
+        QCOMPARE(f.library.rowCount(), 0);
     }
 
     void factsAndMemoryVerdict()
