@@ -4,6 +4,7 @@
 
 #include "engine/model/model_files.h"
 #include "engine/tools/model_converter.h"
+#include "engine/tools/model_name.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -62,6 +63,9 @@ ImportCheck checkModelForImport(const QString &path)
     }
     check.metadata.insert(QStringLiteral("architecture"), QString::fromStdString(probe.architecture));
     check.metadata.insert(QStringLiteral("files"), probe.fileCount);
+    check.name = probe.format == ModelFormat::Safetensors
+                     ? QString::fromStdString(checkpointName(check.path.toStdString()))
+                     : ModelLibrary::displayName(check.path);
     if (probe.format == ModelFormat::Safetensors)
         addQuantizeOptions(check);
     return check;
@@ -101,13 +105,13 @@ void ModelLibrary::onCheckFinished()
         m_pendingCheck = check;
         const QString folder = QDir(m_dataDirectory).filePath(QStringLiteral("models"));
         QDir().mkpath(folder);
-        m_pending = {{QStringLiteral("name"), displayName(check.path)},
+        m_pending = {{QStringLiteral("name"), check.name},
                      {QStringLiteral("path"), check.path},
                      {QStringLiteral("size"), double(check.size)},
                      {QStringLiteral("freeDisk"), double(QStorageInfo(folder).bytesAvailable())},
                      {QStringLiteral("options"), check.quantizeOptions},
                      {QStringLiteral("quantizeError"), check.quantizeError}};
-        m_importStatus = tr("Choose how to import %1").arg(displayName(check.path));
+        m_importStatus = tr("Choose how to import %1").arg(check.name);
         emit importingChanged();
         return;
     }
@@ -131,10 +135,10 @@ void ModelLibrary::useAsIs()
     register_(check);
 }
 
-QString ModelLibrary::quantizedModelPath(const QString &source, const QString &type) const
+QString ModelLibrary::quantizedModelPath(const QString &name, const QString &type) const
 {
     const QDir folder(QDir(m_dataDirectory).filePath(QStringLiteral("models")));
-    const QString base = displayName(source) + QLatin1Char('-') + type.toLower();
+    const QString base = name + QLatin1Char('-') + type.toLower();
     QString path = folder.filePath(base + QStringLiteral(".gguf"));
     for (int n = 2; QFileInfo::exists(path); ++n) // never replace an earlier conversion
         path = folder.filePath(base + QStringLiteral("-%1.gguf").arg(n));
@@ -146,8 +150,8 @@ void ModelLibrary::quantizeTo(const QString &type)
     if (!choosingImport())
         return;
     QDir().mkpath(QDir(m_dataDirectory).filePath(QStringLiteral("models")));
-    const QString output = quantizedModelPath(m_pendingCheck.path, type);
-    m_importStatus = tr("Quantizing %1 to %2…").arg(displayName(m_pendingCheck.path), type.toUpper());
+    const QString output = quantizedModelPath(m_pendingCheck.name, type);
+    m_importStatus = tr("Quantizing %1 to %2…").arg(m_pendingCheck.name, type.toUpper());
     m_quantizer.start(m_pendingCheck.path, output, type);
     emit importingChanged();
 }
@@ -178,7 +182,7 @@ void ModelLibrary::onQuantizeFailed(const QString &message, bool cancelled)
         setImportError(message);
         m_importStatus.clear();
     } else {
-        m_importStatus = tr("Choose how to import %1").arg(displayName(m_pendingCheck.path));
+        m_importStatus = tr("Choose how to import %1").arg(m_pendingCheck.name);
     }
     emit importingChanged();
 }

@@ -2,6 +2,8 @@
 // verdict computed from them on the GUI thread whenever the context length or free memory changes.
 #include "app/model_library.h"
 
+#include "engine/tools/model_name.h"
+
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -22,8 +24,9 @@ int ModelLibrary::rowCount(const QModelIndex &parent) const { return parent.isVa
 
 QString ModelLibrary::displayName(const QString &path)
 {
-    QFileInfo info(path);
-    QString name = info.isDir() ? info.fileName() : info.completeBaseName();
+    const QFileInfo info(path);
+    const bool huggingFace = info.isDir() || info.suffix() == QLatin1String("safetensors");
+    const QString name = huggingFace ? QString::fromStdString(modelNameFromPath(path.toStdString())) : info.completeBaseName();
     return name.isEmpty() ? path : name;
 }
 
@@ -47,6 +50,8 @@ QVariant ModelLibrary::data(const QModelIndex &index, int role) const
 
 QVariant ModelLibrary::factsData(const storage::ModelRecord &m, int role) const
 {
+    if (role < TotalParamsRole || role > FactsErrorRole) // Qt's own roles (size hint, font…): none given
+        return {};
     const ModelFacts *f = facts(m.path);
     if (!f || !f->ok) {
         if (role == FitRole)

@@ -26,6 +26,7 @@ struct ImportCheck {
     bool ok = false;
     QString path;     // canonical absolute path
     QString format;   // gguf | safetensors
+    QString name;     // what the model is called; for safetensors config.json's name or a telling folder
     qint64 size = 0;  // bytes, all shards together
     QString error;    // why it cannot be imported, for the user
     QJsonObject metadata;
@@ -98,11 +99,13 @@ public:
 
     // Where quantized models are written (<data dir>/models); set by AppContext.
     void setDataDirectory(const QString &dataDirectory) { m_dataDirectory = dataDirectory; }
-    QString quantizedModelPath(const QString &source, const QString &type) const;
+    // <data dir>/models/<name>-<type>.gguf, numbered so that no earlier conversion is replaced.
+    QString quantizedModelPath(const QString &name, const QString &type) const;
     // For tests: a fixed memory picture instead of the machine's.
     void setSystemMemory(quint64 freeRam, const QList<GpuMemory> &gpus);
     ModelQuantizer *quantizer() { return &m_quantizer; }
 
+    // The file's stem; for a Hugging Face folder or file the nearest telling name ("llama/hf" -> "llama").
     static QString displayName(const QString &path);
     const storage::ModelRecord *record(qint64 id) const;
     const QList<storage::ModelRecord> &records() const { return m_models; }

@@ -9,6 +9,7 @@
 #include "engine/text/tokenizer_files.h"
 #include "engine/tools/gguf_model_keys.h"
 #include "engine/tools/gguf_tokenizer_keys.h"
+#include "engine/tools/model_name.h"
 #include "engine/tools/tensor_plan.h"
 
 #include <cstdio>
@@ -55,18 +56,6 @@ struct OpenedCheckpoint {
     ModelWeights weights;
     TokenizerSpec tokenizer;
 };
-
-// general.name: the folder's name, or a lone file's stem unless it is the generic "model".
-std::string modelName(const std::string &input)
-{
-    fs::path p = fs::absolute(input).lexically_normal();
-    if (p.filename().empty())
-        p = p.parent_path();
-    if (fs::is_directory(p))
-        return p.filename().string();
-    return p.stem() == "model" || p.stem().string().rfind("model-", 0) == 0 ? p.parent_path().filename().string()
-                                                                             : p.stem().string();
-}
 
 // The sources are .safetensors and .json files, so a .gguf output can never replace one of them.
 void checkOutputPath(const std::string &output)
@@ -157,7 +146,7 @@ uint64_t convertToGguf(const std::string &input, const std::string &output, cons
     checkFreeSpace(output, c.estimatedBytes(tensors), o);
 
     GgufWriter writer;
-    setGgufModelKeys(writer, c.config, modelName(input));
+    setGgufModelKeys(writer, c.config, checkpointName(input));
     writer.set("general.file_type", quantMixFileType(o.mix));
     writer.set("general.quantization_version", uint32_t(2));
     setGgufTokenizerKeys(writer, c.tokenizer, c.config.nVocab);

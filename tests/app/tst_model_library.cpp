@@ -72,7 +72,7 @@ private slots:
         f.library.importModel(QUrl::fromLocalFile(hfDir("llama")));
         QTRY_VERIFY(f.library.choosingImport());
         const QVariantMap pending = f.library.pendingImport();
-        QCOMPARE(pending.value("name").toString(), QStringLiteral("hf"));
+        QCOMPARE(pending.value("name").toString(), QStringLiteral("llama")); // not the folder's generic "hf"
         const QVariantList options = pending.value("options").toList();
         QCOMPARE(options.size(), 4);
         QVERIFY(pending.value("freeDisk").toDouble() > 0);
@@ -90,9 +90,9 @@ private slots:
         QCOMPARE(f.library.quantizeProgress(), 1.0);
         QCOMPARE(f.library.rowCount(), 1);
         const QString path = f.library.data(f.library.index(0), ModelLibrary::PathRole).toString();
-        QCOMPARE(path, QDir(data.path()).filePath(QStringLiteral("models/hf-q4_k_m.gguf")));
-        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::FormatRole).toString(), QStringLiteral("gguf"));
-        QCOMPARE(modelsIn(data.path()), QStringList{QStringLiteral("hf-q4_k_m.gguf")});
+        QCOMPARE(path, QDir(data.path()).filePath(QStringLiteral("models/llama-q4_k_m.gguf")));
+        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::FormatRole).toString(), QStringLiteral("GGUF"));
+        QCOMPARE(modelsIn(data.path()), QStringList{QStringLiteral("llama-q4_k_m.gguf")});
         QCOMPARE(folderHash(hfDir("llama")), before); // the source is untouched
         QVERIFY(!f.library.importing());
 
@@ -112,6 +112,7 @@ private slots:
         f.library.useAsIs();
         QTRY_COMPARE(imported.count(), 1);
         QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::PathRole).toString(), QFileInfo(hfDir("llama")).canonicalFilePath());
+        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::NameRole).toString(), QStringLiteral("llama"));
         QVERIFY(modelsIn(data.path()).isEmpty());
     }
 
