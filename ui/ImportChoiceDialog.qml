@@ -29,7 +29,34 @@ Dialog {
     modal: true
     closePolicy: Popup.NoAutoClose
     anchors.centerIn: parent
-    width: Math.min(parent ? parent.width - 40 : 520, 520)
+    width: Math.min(parent ? parent.width - 40 : 560, 560)
+    // The dialog follows the app's light/dark theme (Basic style alone would stay light).
+    palette.window: Theme.surface
+    palette.windowText: Theme.text
+    palette.base: Theme.window
+    palette.text: Theme.text
+    palette.button: Theme.surfaceHover
+    palette.buttonText: Theme.text
+    palette.mid: Theme.border
+    palette.midlight: Theme.border
+    palette.light: Theme.surface
+    palette.dark: Theme.accent
+    palette.brightText: Theme.accentText
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.placeholderText: Theme.textMuted
+    palette.disabled.buttonText: Theme.textMuted
+    palette.disabled.windowText: Theme.textMuted
+    background: Rectangle { color: Theme.surface; border.color: Theme.border; radius: Theme.radius }
+    header: Label {
+        text: root.title
+        color: Theme.text
+        font.bold: true
+        font.pixelSize: Theme.titleFontSize
+        elide: Text.ElideRight
+        padding: Theme.padding
+        bottomPadding: 0
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -45,6 +72,11 @@ Dialog {
         ButtonGroup { id: group }
         RadioButton {
             objectName: "asIsOption"
+            palette.windowText: Theme.text // note: the dialog's palette does not reach radio buttons in Qt 6.4
+            palette.base: Theme.window
+            palette.text: Theme.text
+            palette.mid: Theme.border
+            palette.disabled.windowText: Theme.textMuted
             visible: !root.quantizing
             checked: root.choice === "asis"
             ButtonGroup.group: group
@@ -56,10 +88,17 @@ Dialog {
             delegate: RadioButton {
                 required property var modelData
                 objectName: "option_" + modelData.type
+                palette.windowText: Theme.text // note: the dialog's palette does not reach radio buttons in Qt 6.4
+                palette.base: Theme.window
+                palette.text: Theme.text
+                palette.mid: Theme.border
+                palette.disabled.windowText: Theme.textMuted
                 ButtonGroup.group: group
                 checked: root.choice === modelData.type
                 enabled: root.fitsDisk(modelData.bytes)
-                text: qsTr("Quantize to %1 (about %2)").arg(modelData.label).arg(root.sizeText(modelData.bytes))
+                text: enabled ? qsTr("Quantize to %1 (about %2)").arg(modelData.label).arg(root.sizeText(modelData.bytes))
+                              : qsTr("Quantize to %1 (about %2: more than the free disk space)").arg(modelData.label)
+                                    .arg(root.sizeText(modelData.bytes))
                 onClicked: root.choice = modelData.type
             }
         }
@@ -81,11 +120,21 @@ Dialog {
             from: 0; to: 1
             value: root.progress
         }
-        Label {
+        RowLayout {
             visible: root.quantizing
             Layout.fillWidth: true
-            color: Theme.textMuted
-            text: qsTr("%1 — %2%").arg(root.status).arg(Math.floor(root.progress * 100))
+            Label {
+                Layout.fillWidth: true
+                elide: Text.ElideRight
+                color: Theme.textMuted
+                text: root.status
+            }
+            Label {
+                objectName: "percentLabel"
+                color: Theme.text
+                font.bold: true
+                text: qsTr("%1%").arg(Math.floor(root.progress * 100))
+            }
         }
         RowLayout {
             Layout.fillWidth: true

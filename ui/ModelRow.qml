@@ -12,9 +12,12 @@ Rectangle {
     signal loadClicked()
     signal removeClicked()
 
-    // MemoryFit: 0 VRAM, 1 experts in RAM, 2 CPU, 3 will not fit; -1 unknown.
+    // MemoryFit: 0 VRAM, 1 experts in RAM, 2 CPU, 3 will not fit; -1 unknown. Readable on either theme.
     function fitColor(fit) {
-        return fit === 0 ? "#2e7d32" : fit === 1 ? "#1565c0" : fit === 2 ? "#b26a00" : fit === 3 ? Theme.error : Theme.textMuted
+        if (fit === 0) return Theme.dark ? "#81c784" : "#2e7d32"
+        if (fit === 1) return Theme.dark ? "#90caf9" : "#1565c0"
+        if (fit === 2) return Theme.dark ? "#ffb74d" : "#9a5b00"
+        return fit === 3 ? Theme.error : Theme.textMuted
     }
     function factsText() {
         const m = model
@@ -29,7 +32,7 @@ Rectangle {
         parts.push(dialog.sizeText(m.size))
         if (m.contextLength > 0)
             parts.push(qsTr("context %1").arg(m.contextLength))
-        return parts.join(" · ")
+        return parts.map(p => p.replace(/ /g, "\u00a0")).join(" · ") // wraps between facts, not inside one
     }
 
     implicitHeight: row.implicitHeight + 16
@@ -49,7 +52,8 @@ Rectangle {
             Label {
                 objectName: "factsLabel"
                 Layout.fillWidth: true
-                elide: root.model.missing ? Text.ElideMiddle : Text.ElideRight
+                wrapMode: root.model.missing ? Text.NoWrap : Text.Wrap
+                elide: root.model.missing ? Text.ElideMiddle : Text.ElideNone
                 color: root.model.missing ? Theme.error : Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
                 text: root.model.missing ? qsTr("Missing: %1 was moved or deleted").arg(root.model.path) : root.factsText()
@@ -58,7 +62,7 @@ Rectangle {
                 objectName: "fitLabel"
                 visible: !root.model.missing
                 Layout.fillWidth: true
-                elide: Text.ElideRight
+                wrapMode: Text.Wrap
                 font.pixelSize: Theme.smallFontSize
                 color: root.fitColor(root.model.fit)
                 text: root.model.fit >= 0

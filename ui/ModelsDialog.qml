@@ -30,9 +30,10 @@ Dialog {
         return String(n)
     }
     function memoryText() {
-        let parts = [qsTr("RAM %1 free").arg(sizeText(freeRamBytes))]
+        let parts = [qsTr("Free memory: RAM %1").arg(sizeText(freeRamBytes))]
         for (let i = 0; i < gpus.length; ++i)
-            parts.push(qsTr("GPU %1 (%2): %3 free").arg(i).arg(gpus[i].name).arg(sizeText(gpus[i].freeBytes)))
+            parts.push(qsTr("GPU %1 %2: %3 of %4").arg(i).arg(gpus[i].name).arg(sizeText(gpus[i].freeBytes))
+                       .arg(sizeText(gpus[i].totalBytes)))
         if (gpus.length === 0)
             parts.push(qsTr("no GPU"))
         return parts.join("  ·  ")
@@ -42,9 +43,48 @@ Dialog {
     title: qsTr("Models")
     modal: true
     anchors.centerIn: parent
-    width: Math.min(parent ? parent.width - 40 : 760, 760)
-    height: Math.min(parent ? parent.height - 40 : 560, 560)
-    standardButtons: Dialog.Close
+    width: Math.min(parent ? parent.width - 40 : 960, 960)
+    height: Math.min(parent ? parent.height - 40 : 640, 640)
+    // The dialog follows the app's light/dark theme (Basic style alone would stay light).
+    palette.window: Theme.surface
+    palette.windowText: Theme.text
+    palette.base: Theme.window
+    palette.text: Theme.text
+    palette.button: Theme.surfaceHover
+    palette.buttonText: Theme.text
+    palette.mid: Theme.border
+    palette.midlight: Theme.border
+    palette.light: Theme.surface
+    palette.dark: Theme.accent
+    palette.brightText: Theme.accentText
+    palette.highlight: Theme.accent
+    palette.highlightedText: Theme.accentText
+    palette.placeholderText: Theme.textMuted
+    palette.disabled.buttonText: Theme.textMuted
+    palette.disabled.windowText: Theme.textMuted
+    background: Rectangle { color: Theme.surface; border.color: Theme.border; radius: Theme.radius }
+    header: Label {
+        text: root.title
+        color: Theme.text
+        font.bold: true
+        font.pixelSize: Theme.titleFontSize
+        elide: Text.ElideRight
+        padding: Theme.padding
+        bottomPadding: 0
+    }
+
+    footer: DialogButtonBox {
+        alignment: Qt.AlignRight
+        spacing: Theme.spacing
+        background: null
+        standardButtons: Dialog.Close
+        Button {
+            objectName: "importModelButton"
+            text: qsTr("Import model…")
+            DialogButtonBox.buttonRole: DialogButtonBox.ActionRole
+            onClicked: root.importRequested()
+        }
+    }
 
     ColumnLayout {
         anchors.fill: parent
@@ -69,7 +109,7 @@ Dialog {
             text: root.memoryText()
             color: Theme.textMuted
             font.pixelSize: Theme.smallFontSize
-            elide: Text.ElideRight
+            wrapMode: Text.Wrap
         }
         ListView {
             id: list
@@ -93,10 +133,6 @@ Dialog {
                 text: qsTr("No models yet.")
                 color: Theme.textMuted
             }
-        }
-        Button {
-            text: qsTr("Import model…")
-            onClicked: root.importRequested()
         }
     }
 }

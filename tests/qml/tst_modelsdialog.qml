@@ -22,6 +22,7 @@ Item {
     }
     SignalSpy { id: removeSpy; target: dialog; signalName: "removeRequested" }
     SignalSpy { id: contextSpy; target: dialog; signalName: "contextLengthChosen" }
+    SignalSpy { id: importSpy; target: dialog; signalName: "importRequested" }
 
     TestCase {
         name: "ModelsDialog"
@@ -44,8 +45,8 @@ Item {
             dialog.open()
             tryVerify(() => dialog.opened)
             const list = findChild(dialog.contentItem, "modelList")
-            tryVerify(() => list.itemAtIndex(0) !== null)
-            const facts = findChild(list.itemAtIndex(0), "factsLabel").text
+            tryVerify(() => list.itemAtIndex(0) !== null && list.itemAtIndex(1) !== null)
+            const facts = findChild(list.itemAtIndex(0), "factsLabel").text.replace(/\u00a0/g, " ") // no-break inside a fact
             verify(facts.indexOf("qwen3moe") >= 0, facts)
             verify(facts.indexOf("30.5B params, 3.3B active") >= 0, facts)
             verify(facts.indexOf("128 experts, 8 per token") >= 0, facts)
@@ -56,7 +57,7 @@ Item {
             verify(missing.indexOf("Missing") === 0, missing)
             verify(!findChild(list.itemAtIndex(1), "fitLabel").visible)
             const memory = findChild(dialog.contentItem, "systemMemory").text
-            verify(memory.indexOf("RAM 32.0 GB free") >= 0 && memory.indexOf("RTX 4090") >= 0 && memory.indexOf("20.0 GB") >= 0, memory)
+            verify(memory.indexOf("RAM 32.0 GB") >= 0 && memory.indexOf("RTX 4090") >= 0 && memory.indexOf("20.0 GB of 24.0 GB") >= 0, memory)
             dialog.close()
         }
 
@@ -67,6 +68,14 @@ Item {
             box.activated(3)
             compare(contextSpy.count, 1)
             compare(contextSpy.signalArguments[0][0], 8192)
+            dialog.close()
+        }
+
+        function test_importButton() {
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            mouseClick(findChild(dialog.footer, "importModelButton"))
+            compare(importSpy.count, 1)
             dialog.close()
         }
     }
