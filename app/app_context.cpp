@@ -42,6 +42,7 @@ AppContext::AppContext(const QString &dataDirectory, QObject *parent)
     registerStorageMetaTypes();
     QDir().mkpath(m_dataDirectory);
     QFile::setPermissions(m_dataDirectory, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    m_library.setDataDirectory(m_dataDirectory);
     m_storage = new StorageWorker;
     m_storage->moveToThread(&m_storageThread);
     connect(&m_storageThread, &QThread::finished, m_storage, &QObject::deleteLater);

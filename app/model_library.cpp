@@ -1,5 +1,8 @@
-// ModelLibrary: list model + asynchronous import check.
+// ModelLibrary: the list model, the facts of each model (read on a pool thread) and the memory
+// verdict computed from them on the GUI thread whenever the context length or free memory changes.
 #include "app/model_library.h"
+
+#include "engine/tools/model_name.h"
 
 #include <QFileInfo>
 #include <QtConcurrent/QtConcurrentRun>
@@ -9,14 +12,21 @@ namespace enclave::app {
 ModelLibrary::ModelLibrary(QObject *parent) : QAbstractListModel(parent)
 {
     connect(&m_watcher, &QFutureWatcher<ImportCheck>::finished, this, &ModelLibrary::onCheckFinished);
+    connect(&m_factsWatcher, &QFutureWatcher<QList<QPair<QString, ModelFacts>>>::finished, this,
+            &ModelLibrary::onFactsRead);
+    connect(&m_quantizer, &ModelQuantizer::progressChanged, this, &ModelLibrary::quantizeProgressChanged);
+    connect(&m_quantizer, &ModelQuantizer::finished, this, &ModelLibrary::onQuantizeFinished);
+    connect(&m_quantizer, &ModelQuantizer::failed, this, &ModelLibrary::onQuantizeFailed);
+    m_freeRam = freeRamBytes();
 }
 
 int ModelLibrary::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_models.size()); }
 
 QString ModelLibrary::displayName(const QString &path)
 {
-    QFileInfo info(path);
-    QString name = info.isDir() ? info.fileName() : info.completeBaseName();
+    const QFileInfo info(path);
+    const bool huggingFace = info.isDir() || info.suffix() == QLatin1String("safetensors");
+    const QString name = huggingFace ? QString::fromStdString(modelNameFromPath(path.toStdString())) : info.completeBaseName();
     return name.isEmpty() ? path : name;
 }
 
@@ -34,67 +44,131 @@ QVariant ModelLibrary::data(const QModelIndex &index, int role) const
     case SizeRole: return m.size;
     case ArchitectureRole: return m.metadata.value(QStringLiteral("architecture")).toString();
     case MissingRole: return !QFileInfo::exists(m.path);
+    default: return factsData(m, role);
+    }
+}
+
+QVariant ModelLibrary::factsData(const storage::ModelRecord &m, int role) const
+{
+    if (role < TotalParamsRole || role > FactsErrorRole) // Qt's own roles (size hint, font…): none given
+        return {};
+    const ModelFacts *f = facts(m.path);
+    if (!f || !f->ok) {
+        if (role == FitRole)
+            return kFitUnknown;
+        if (role == FactsErrorRole)
+            return f ? f->error : QString();
+        return role == QuantizationRole || role == FitTextRole ? QVariant(QString()) : QVariant(0);
+    }
+    const qint64 context = estimateContext(*f, m_contextLength);
+    const MemoryNeeds needs = estimateMemory(f->weights, f->config, context);
+    quint64 vram = 0;
+    for (const GpuMemory &g : m_gpus)
+        vram = std::max(vram, g.freeBytes);
+    const MemoryFit fit = memoryFit(needs, m_freeRam, vram);
+    switch (role) {
+    case TotalParamsRole: return f->totalParams;
+    case ActiveParamsRole: return f->activeParams;
+    case ExpertsRole: return f->experts;
+    case ExpertsUsedRole: return f->expertsUsed;
+    case QuantizationRole: return f->quantization;
+    case ContextLengthRole: return f->contextLength;
+    case EstimateContextRole: return context;
+    case MemoryNeededRole: return double(needs.total());
+    case FitRole: return int(fit);
+    case FitTextRole: return QString::fromLatin1(memoryFitText(fit).data());
+    case FactsErrorRole: return QString();
     default: return {};
     }
 }
 
 QHash<int, QByteArray> ModelLibrary::roleNames() const
 {
-    return {{IdRole, "modelId"}, {NameRole, "name"},          {PathRole, "path"},      {FormatRole, "format"},
-            {SizeRole, "size"},  {ArchitectureRole, "architecture"}, {MissingRole, "missing"}};
+    return {{IdRole, "modelId"},
+            {NameRole, "name"},
+            {PathRole, "path"},
+            {FormatRole, "format"},
+            {SizeRole, "size"},
+            {ArchitectureRole, "architecture"},
+            {MissingRole, "missing"},
+            {TotalParamsRole, "totalParams"},
+            {ActiveParamsRole, "activeParams"},
+            {ExpertsRole, "experts"},
+            {ExpertsUsedRole, "expertsUsed"},
+            {QuantizationRole, "quantization"},
+            {ContextLengthRole, "contextLength"},
+            {EstimateContextRole, "estimateContext"},
+            {MemoryNeededRole, "memoryNeeded"},
+            {FitRole, "fit"},
+            {FitTextRole, "fitText"},
+            {FactsErrorRole, "factsError"}};
 }
 
-void ModelLibrary::importModel(const QUrl &url)
+void ModelLibrary::setContextLength(int tokens)
 {
-    if (importing())
+    tokens = std::max(tokens, 0);
+    if (tokens == m_contextLength)
         return;
-    const QString path = url.isLocalFile() ? url.toLocalFile() : url.toString();
-    setImportError({});
-    m_importStatus = tr("Checking %1…").arg(displayName(path));
-    m_watcher.setFuture(QtConcurrent::run(checkModelForImport, path));
-    emit importingChanged();
+    m_contextLength = tokens;
+    emit contextLengthChanged();
+    if (!m_models.isEmpty())
+        emit dataChanged(index(0), index(int(m_models.size()) - 1));
 }
 
-void ModelLibrary::onCheckFinished()
+QVariantList ModelLibrary::gpus() const
 {
-    const ImportCheck check = m_watcher.result();
-    if (!check.ok) {
-        m_importStatus.clear();
-        setImportError(check.error);
-        emit importingChanged();
-        return;
-    }
-    m_waitingForStore = true;
-    m_importStatus = tr("Adding %1 to the library…").arg(displayName(check.path));
-    emit importingChanged();
-    emit addModelRequested(check.path, check.format, check.size, check.metadata);
+    QVariantList out;
+    for (const GpuMemory &g : m_gpus)
+        out.append(QVariantMap{{QStringLiteral("name"), g.name},
+                               {QStringLiteral("freeBytes"), double(g.freeBytes)},
+                               {QStringLiteral("totalBytes"), double(g.totalBytes)}});
+    return out;
 }
 
-void ModelLibrary::onModelAdded(const storage::ModelRecord &model)
+void ModelLibrary::refreshSystemMemory() { setSystemMemory(freeRamBytes(), gpuMemory()); }
+
+void ModelLibrary::setSystemMemory(quint64 freeRam, const QList<GpuMemory> &gpus)
 {
-    if (!m_waitingForStore)
-        return;
-    m_waitingForStore = false;
-    m_importStatus.clear();
-    m_lastImportedName = displayName(model.path);
-    if (!record(model.id)) { // shown at once; the full list follows from the store
-        beginInsertRows({}, 0, 0);
-        m_models.prepend(model);
-        endInsertRows();
-        emit countChanged();
-    }
-    emit importingChanged();
-    emit imported(model.id);
+    m_freeRam = freeRam;
+    m_gpus = gpus;
+    emit systemMemoryChanged();
+    if (!m_models.isEmpty())
+        emit dataChanged(index(0), index(int(m_models.size()) - 1));
 }
 
-void ModelLibrary::onStorageFailed(const QString &message)
+const ModelFacts *ModelLibrary::facts(const QString &path) const
 {
-    if (!m_waitingForStore)
+    const auto it = m_facts.constFind(path);
+    return it == m_facts.cend() ? nullptr : &*it;
+}
+
+// Reads the facts of every listed path not read yet, one batch at a time.
+void ModelLibrary::readMissingFacts()
+{
+    if (m_factsWatcher.isRunning())
         return;
-    m_waitingForStore = false;
-    m_importStatus.clear();
-    setImportError(message);
-    emit importingChanged();
+    QStringList paths;
+    for (const storage::ModelRecord &m : m_models)
+        if (!m_facts.contains(m.path) && !paths.contains(m.path))
+            paths.append(m.path);
+    if (paths.isEmpty())
+        return;
+    m_factsWatcher.setFuture(QtConcurrent::run([paths] {
+        QList<QPair<QString, ModelFacts>> out;
+        for (const QString &p : paths)
+            out.append({p, readModelFacts(p)});
+        return out;
+    }));
+}
+
+void ModelLibrary::onFactsRead()
+{
+    for (const auto &[path, f] : m_factsWatcher.result())
+        m_facts.insert(path, f);
+    if (!m_models.isEmpty())
+        emit dataChanged(index(0), index(int(m_models.size()) - 1));
+    emit factsChanged();
+    readMissingFacts();
 }
 
 void ModelLibrary::setModels(const QList<storage::ModelRecord> &models)
@@ -103,6 +177,7 @@ void ModelLibrary::setModels(const QList<storage::ModelRecord> &models)
     m_models = models;
     endResetModel();
     emit countChanged();
+    readMissingFacts();
 }
 
 const storage::ModelRecord *ModelLibrary::record(qint64 id) const
@@ -113,16 +188,6 @@ const storage::ModelRecord *ModelLibrary::record(qint64 id) const
     return nullptr;
 }
 
-void ModelLibrary::clearImportError() { setImportError({}); }
-
 void ModelLibrary::remove(qint64 id) { emit removeModelRequested(id); }
-
-void ModelLibrary::setImportError(const QString &error)
-{
-    if (error == m_importError)
-        return;
-    m_importError = error;
-    emit importErrorChanged();
-}
 
 } // namespace enclave::app

@@ -180,6 +180,23 @@ ApplicationWindow {
         onLoadRequested: (id) => App.loadModel(id)
         onRemoveRequested: (id) => App.library.remove(id)
         onImportRequested: { close(); importMenu.popup() }
+        contextLength: App.library.contextLength
+        freeRamBytes: App.library.freeRamBytes
+        gpus: App.library.gpus
+        onContextLengthChosen: (tokens) => App.library.contextLength = tokens
+        onAboutToShow: App.library.refreshSystemMemory()
+    }
+    ImportChoiceDialog {
+        id: importChoice
+        objectName: "importChoiceDialog"
+        pending: App.library.pendingImport
+        quantizing: App.library.quantizing
+        progress: App.library.quantizeProgress
+        status: App.library.importStatus
+        visible: App.library.choosingImport || App.library.quantizing
+        onUseAsIsRequested: App.library.useAsIs()
+        onQuantizeRequested: (type) => App.library.quantizeTo(type)
+        onCancelRequested: App.library.cancelImport()
     }
     AppSettingsDialog {
         id: appSettings

@@ -98,11 +98,15 @@ BackendOptions backendOptionsFrom(const Args &args)
     return o;
 }
 
-Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames)
+Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames, size_t maxPositional)
 {
     Args args;
     for (int i = first; i < argc; ++i) {
         std::string a = argv[i];
+        if (a.rfind("--", 0) != 0 && !(a.size() == 2 && a[0] == '-') && args.positional.size() < maxPositional) {
+            args.positional.push_back(a);
+            continue;
+        }
         if (a.rfind("--", 0) != 0 && !(a.size() == 2 && a[0] == '-'))
             throw std::runtime_error("unexpected argument '" + a + "'");
         a = a.substr(a[1] == '-' ? 2 : 1);

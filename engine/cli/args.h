@@ -14,6 +14,7 @@ namespace enclave::cli {
 struct Args {
     std::map<std::string, std::string> values;
     std::vector<std::string> switches;
+    std::vector<std::string> positional; // bare arguments, for commands that take them
 
     bool has(const std::string &name) const;
     // Throws std::runtime_error "missing --name" when absent.
@@ -31,8 +32,10 @@ MatmulPrecision precisionFrom(const Args &args);
 // --gpu N, --profile FILE (expert usage profile), --precision.
 BackendOptions backendOptionsFrom(const Args &args);
 
-// Parses argv[first..]; names in switchNames take no value. Throws on a stray argument.
-Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames);
+// Parses argv[first..]; names in switchNames take no value. Up to maxPositional bare arguments are
+// kept in order; one more throws as a stray argument.
+Args parseArgs(int argc, char **argv, int first, const std::vector<std::string> &switchNames,
+               size_t maxPositional = 0);
 
 // "1,2,3" → ids; throws naming the item that is not a token id.
 std::vector<int32_t> parseTokenList(const std::string &text);
@@ -53,5 +56,6 @@ int runBench(const Args &args);
 int runSynth(const Args &args);
 // trace generate|stats|simulate: takes argv itself (sub-command and file are positional).
 int runTraceCommand(int argc, char **argv);
+int runQuantize(const Args &args);
 
 } // namespace enclave::cli

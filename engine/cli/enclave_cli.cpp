@@ -17,7 +17,8 @@ namespace {
 constexpr const char *kUsage =
     "usage: enclave-cli <command> [options]\n"
     "commands:\n"
-    "  info --model PATH [--json]   architecture, parameters, experts, context, quantization\n"
+    "  info --model PATH [--json] [--ctx N]   architecture, parameters, experts, context,\n"
+    "                               quantization, memory needed at N tokens against free RAM\n"
     "  logits --model PATH --tokens 1,2,3 --out FILE [--step N] [--threads N]\n"
     "                               float32 logits [n_tokens, n_vocab] of every prompt position;\n"
     "                               --step N feeds the prompt N tokens at a time through the cache\n"
@@ -44,6 +45,8 @@ constexpr const char *kUsage =
     "  synth --preset NAME --out FILE.gguf [--quant Q4_K_M|Q8_0|Q6_K|Q4_0|BF16|F32] [--seed N]\n"
     "                               a random model of a real shape (qwen3-30b-a3b, olmoe-1b-7b,\n"
     "                               deepseek-v2-lite, tiny-*) for benchmarks\n"
+    "  quantize INPUT OUTPUT.gguf --type q8_0|q6_k|q5_k_m|q4_k_m [--threads N]\n"
+    "                               a safetensors model as a self-contained quantized GGUF\n"
     "PATH: a .gguf file (first shard of a split model), a .safetensors file next to its\n"
     "config.json, or a Hugging Face model folder (tokenize/detokenize also take a folder with\n"
     "tokenizer.json, or a tokenizer.json file).\n";
@@ -52,6 +55,7 @@ struct Command {
     const char *name;
     int (*run)(const enclave::cli::Args &);
     std::vector<std::string> switches;
+    size_t positionals = 0;
 };
 
 } // namespace
@@ -83,12 +87,13 @@ int main(int argc, char **argv)
         {"chat", runChat, {}},
         {"bench", runBench, {}},
         {"synth", runSynth, {}},
+        {"quantize", runQuantize, {}, 2},
     };
     for (const Command &c : commands) {
         if (first != c.name)
             continue;
         try {
-            return c.run(parseArgs(argc, argv, 2, c.switches));
+            return c.run(parseArgs(argc, argv, 2, c.switches, c.positionals));
         } catch (const std::exception &e) {
             std::fprintf(stderr, "enclave-cli %s: %s\n", c.name, e.what());
             return 1;

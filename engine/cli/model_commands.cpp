@@ -2,19 +2,41 @@
 #include "engine/cli/args.h"
 #include "engine/cli/bench.h"
 #include "engine/cpu/thread_pool.h"
+#include "engine/arch/architectures.h"
+#include "engine/memory_estimate.h"
 #include "engine/model_info.h"
+#include "engine/tools/model_converter.h"
 #include "engine/runtime/inference_state.h"
 
 #include <cstdio>
 
 namespace enclave::cli {
+namespace {
+
+// The memory lines of `info`: needs at the context length against this machine's free RAM (the
+// CLI has no GPU backend linked, so the verdict is for the CPU).
+std::string memoryText(const ModelFiles &files, int64_t context)
+{
+    const ModelConfig config = readModelConfig(files);
+    if (context <= 0)
+        context = std::min<int64_t>(config.nCtxTrain, 8192);
+    const MemoryNeeds n = estimateMemory(weightBytesOf(files), config, context);
+    const uint64_t ram = availableRamBytes();
+    return "memory:       " + std::to_string(context) + " tokens need " + formatBytes(n.total()) + " (weights " +
+           formatBytes(n.denseWeights) + " + experts " + formatBytes(n.expertWeights) + ", KV cache " +
+           formatBytes(n.kvCache) + ", scratch " + formatBytes(n.scratch) + ")\n" + "fit:          " + formatBytes(ram) +
+           " RAM free: " + std::string(memoryFitText(memoryFit(n, ram, 0))) + "\n";
+}
+
+} // namespace
 
 int runInfo(const Args &args)
 {
     const std::string path = args.value("model");
     const ModelFiles files(path);
     const ModelInfo info = describeModel(files, path);
-    const std::string text = args.has("json") ? modelInfoJson(info) : modelInfoText(info);
+    const int64_t context = args.has("ctx") ? args.positiveInt("ctx", 1) : 0;
+    const std::string text = args.has("json") ? modelInfoJson(info) : modelInfoText(info) + memoryText(files, context);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
 }

@@ -1,5 +1,5 @@
-// ModelsDialog: lists the library, marks the loaded and the missing models, and emits
-// load/remove for the chosen one.
+// ModelsDialog: lists the library with each model's facts and memory verdict, marks the loaded and
+// the missing models, emits load/remove for the chosen one and the context length picked.
 import QtQuick
 import QtTest
 import Enclave.Ui
@@ -9,11 +9,20 @@ Item {
 
     ListModel {
         id: models
-        ListElement { modelId: 1; name: "qwen3-30b"; path: "/m/qwen3.gguf"; format: "GGUF"; size: 17000000000; architecture: "qwen3moe"; missing: false }
-        ListElement { modelId: 2; name: "gone"; path: "/m/gone.gguf"; format: "GGUF"; size: 1000; architecture: "llama"; missing: true }
+        ListElement { modelId: 1; name: "qwen3-30b"; path: "/m/qwen3.gguf"; format: "gguf"; size: 17000000000; architecture: "qwen3moe"; missing: false
+                      totalParams: 30500000000; activeParams: 3300000000; experts: 128; expertsUsed: 8; quantization: "Q4_K"; contextLength: 40960
+                      estimateContext: 8192; memoryNeeded: 18500000000; fit: 1; fitText: "fits with experts in RAM"; factsError: "" }
+        ListElement { modelId: 2; name: "gone"; path: "/m/gone.gguf"; format: "gguf"; size: 1000; architecture: "llama"; missing: true
+                      totalParams: 0; activeParams: 0; experts: 0; expertsUsed: 0; quantization: ""; contextLength: 0
+                      estimateContext: 0; memoryNeeded: 0; fit: -1; fitText: ""; factsError: "gone was moved or deleted" }
     }
-    ModelsDialog { id: dialog; library: models; loadedModelId: 1 }
+    ModelsDialog {
+        id: dialog; library: models; loadedModelId: 1; freeRamBytes: 32e9
+        gpus: [{ name: "RTX 4090", freeBytes: 20e9, totalBytes: 24e9 }]
+    }
     SignalSpy { id: removeSpy; target: dialog; signalName: "removeRequested" }
+    SignalSpy { id: contextSpy; target: dialog; signalName: "contextLengthChosen" }
+    SignalSpy { id: importSpy; target: dialog; signalName: "importRequested" }
 
     TestCase {
         name: "ModelsDialog"
@@ -29,6 +38,44 @@ Item {
             mouseClick(findChild(list.itemAtIndex(1), "removeModelButton"))
             compare(removeSpy.count, 1)
             compare(removeSpy.signalArguments[0][0], 2)
+            dialog.close()
+        }
+
+        function test_factsAndVerdict() {
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            const list = findChild(dialog.contentItem, "modelList")
+            tryVerify(() => list.itemAtIndex(0) !== null && list.itemAtIndex(1) !== null)
+            const facts = findChild(list.itemAtIndex(0), "factsLabel").text.replace(/\u00a0/g, " ") // no-break inside a fact
+            verify(facts.indexOf("qwen3moe") >= 0, facts)
+            verify(facts.indexOf("30.5B params, 3.3B active") >= 0, facts)
+            verify(facts.indexOf("128 experts, 8 per token") >= 0, facts)
+            verify(facts.indexOf("Q4_K") >= 0 && facts.indexOf("17.0 GB") >= 0 && facts.indexOf("context 40960") >= 0, facts)
+            const fit = findChild(list.itemAtIndex(0), "fitLabel")
+            verify(fit.text.indexOf("fits with experts in RAM") >= 0 && fit.text.indexOf("18.5 GB at 8192 tokens") >= 0, fit.text)
+            const missing = findChild(list.itemAtIndex(1), "factsLabel").text
+            verify(missing.indexOf("Missing") === 0, missing)
+            verify(!findChild(list.itemAtIndex(1), "fitLabel").visible)
+            const memory = findChild(dialog.contentItem, "systemMemory").text
+            verify(memory.indexOf("RAM 32.0 GB") >= 0 && memory.indexOf("RTX 4090") >= 0 && memory.indexOf("20.0 GB of 24.0 GB") >= 0, memory)
+            dialog.close()
+        }
+
+        function test_contextChoice() {
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            const box = findChild(dialog.contentItem, "contextBox")
+            box.activated(3)
+            compare(contextSpy.count, 1)
+            compare(contextSpy.signalArguments[0][0], 8192)
+            dialog.close()
+        }
+
+        function test_importButton() {
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            mouseClick(findChild(dialog.footer, "importModelButton"))
+            compare(importSpy.count, 1)
             dialog.close()
         }
     }

@@ -1,0 +1,34 @@
+// ModelFacts: what the library shows about a model file beyond its record — parameters, experts,
+// dominant quantization, context, and the byte counts the memory estimate needs. Read from headers
+// on a pool thread; a missing or unreadable file gives an error, never an exception.
+#pragma once
+
+#include "engine/arch/model_config.h"
+#include "engine/memory_estimate.h"
+
+#include <QString>
+
+namespace enclave::app {
+
+struct ModelFacts {
+    bool ok = false;
+    QString error;         // why not ok
+    QString architecture;  // as the file names it
+    qint64 totalParams = 0;
+    qint64 activeParams = 0;
+    qint64 experts = 0;
+    qint64 expertsUsed = 0;
+    QString quantization;  // the type holding most of the weight bytes ("Q4_K", "BF16")
+    qint64 contextLength = 0;
+    WeightBytes weights;
+    ModelConfig config;
+};
+
+ModelFacts readModelFacts(const QString &path);
+
+// The context length the library estimates memory at: `chosen` when > 0, else the model's own
+// capped to kDefaultEstimateContext.
+inline constexpr qint64 kDefaultEstimateContext = 8192;
+qint64 estimateContext(const ModelFacts &facts, qint64 chosen);
+
+} // namespace enclave::app
