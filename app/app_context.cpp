@@ -58,8 +58,9 @@ AppContext::AppContext(const QString &dataDirectory, QObject *parent)
     g_instance = this;
     emit openRequested(QDir(m_dataDirectory).filePath(QStringLiteral("enclave.db")));
     emit loadConversationsRequested();
-    emit loadModelsRequested();
+    // Settings first: the model used last is reloaded as soon as the models are listed, with them.
     emit loadSettingsRequested();
+    emit loadModelsRequested();
 }
 
 AppContext::~AppContext()

@@ -38,7 +38,18 @@ QJsonObject statsJson(const GenerationStats &s, const QString &device)
 
 EngineWorker::EngineWorker(QObject *parent) : QObject(parent) {}
 
-EngineWorker::~EngineWorker() = default;
+EngineWorker::~EngineWorker() { saveProfileQuietly(); }
+
+void EngineWorker::saveProfileQuietly()
+{
+    if (!m_session)
+        return;
+    try {
+        m_session->evaluator().saveProfile();
+    } catch (const std::exception &e) {
+        moduleLogger("engine")->warn("EngineWorker: expert usage profile not saved: {}", e.what());
+    }
+}
 
 void EngineWorker::cancel(qint64 requestId)
 {
@@ -101,13 +112,7 @@ std::unique_ptr<ChatSession> EngineWorker::makeSession(int64_t contextLength)
 void EngineWorker::unloadModel()
 {
     const bool had = m_model != nullptr;
-    if (m_session) {
-        try {
-            m_session->evaluator().saveProfile(); // the experts this model used, for a warm start next time
-        } catch (const std::exception &e) {
-            moduleLogger("engine")->warn("EngineWorker: expert usage profile not saved: {}", e.what());
-        }
-    }
+    saveProfileQuietly(); // the experts this model used, for a warm start next time
     m_session.reset();
     m_tokenizer.reset();
     m_model.reset();
@@ -135,6 +140,7 @@ void EngineWorker::useContextLength(int contextLength)
     const int64_t wanted = contextLength > 0 ? std::min<int64_t>(contextLength, m_model->config().nCtxTrain) : m_loadContext;
     if (wanted == m_session->contextLength())
         return;
+    saveProfileQuietly();
     m_session.reset(); // frees the old cache before the new one is allocated
     try {
         m_session = makeSession(wanted);

@@ -65,6 +65,8 @@ private:
     int64_t m_loadContext = 0;  // the context length chosen at load
     // Creates the session on the configured backend (GPU when asked and usable, else the CPU).
     std::unique_ptr<ChatSession> makeSession(int64_t contextLength);
+    // Writes the session's expert usage profile (warm start next time); failures are only logged.
+    void saveProfileQuietly();
 
     BackendOptions m_backend;   // from the load options: use_gpu, vram_budget_mib (0: auto), profile_path
     int m_vramBudgetMiB = 0;

@@ -221,7 +221,7 @@ void StorageWorker::loadSettings()
 QStringList StorageWorker::settingKeys()
 {
     return {QStringLiteral("theme"), QStringLiteral("font_size"), QStringLiteral("threads"),
-            QStringLiteral("vram_budget_mib"), QStringLiteral("generation_defaults"),
+            QStringLiteral("vram_budget_mib"), QStringLiteral("use_gpu"), QStringLiteral("generation_defaults"),
             QStringLiteral("default_system_prompt")};
 }
 

@@ -135,8 +135,25 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     for (int64_t i = 0; i < c.nLayer; ++i)
         m_kv.emplace_back(size_t(m_capacity * kvFloatsPerPosition(c)) * sizeof(float));
     allocateScratch();
-    if (m_gpuExperts)
+    if (m_gpuExperts) {
         m_streamed = CudaBuffer(size_t(m_plan.slotBytes));
+        for (uint8_t *&staging : m_streamStaging)
+            staging = pinned<uint8_t>(size_t(m_plan.slotBytes));
+        for (int i = 0; i < 2; ++i) {
+            cudaEvent_t event = nullptr;
+            CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+            m_streamFree.emplace_back(event, &cudaEventDestroy);
+            CUDA_CHECK(cudaEventRecord(event, m_stream));
+        }
+    }
+    if (m_gpuExperts && m_plan.slots < m_plan.totalExperts) {
+        // Before the slots take the budget's memory: the probe needs a little VRAM for a moment.
+        try {
+            measureRates();
+        } catch (const std::exception &) {
+            m_rates = {}; // unmeasured: prompts stream every missing expert
+        }
+    }
     m_experts = std::make_unique<ExpertStore>(model, m_plan.slots);
 
     if (m_plan.totalExperts > 0) {
@@ -185,8 +202,7 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     }
     // Uploads through the legacy stream (pageable copies, memsets) are not ordered with m_stream.
     CUDA_CHECK(cudaDeviceSynchronize());
-    if (m_gpuExperts && m_plan.slots < m_plan.totalExperts)
-        measureRates();
+
     m_deviceName = std::string(prop.name) +
                    (m_plan.slots < m_plan.totalExperts ? " + CPU (" + std::to_string(pool.size()) + " threads)" : "");
 }
@@ -277,7 +293,7 @@ void CudaEvaluator::measureRates()
 {
     const DeviceBandwidth device = measureDeviceBandwidth();
     m_rates.pcieBandwidth = device.hostToDeviceGBps * 1e9;
-    m_rates.gpuBandwidth = device.deviceGBps / 2 * 1e9; // a copy reads and writes
+    m_rates.gpuBandwidth = device.deviceGBps * 1e9; // bytes moved per second, as weights stream
     m_rates.gpuFlops = 20e12; // float32 GEMM on small per-expert batches: a conservative figure
     m_rates.cpuBandwidth = measureReadBandwidth(m_pool, uint64_t(256) << 20, 2).readGBps * 1e9;
     const LayerWeights *moeLayer = nullptr;
@@ -333,7 +349,7 @@ void CudaEvaluator::saveProfile()
 DeviceBandwidth CudaEvaluator::measureDeviceBandwidth()
 {
     CUDA_CHECK(cudaSetDevice(m_options.device));
-    constexpr size_t bytes = size_t(256) << 20;
+    constexpr size_t bytes = size_t(64) << 20;
     DeviceBandwidth result;
     CudaBuffer a(bytes), b(bytes);
     void *host = nullptr;
@@ -342,7 +358,9 @@ DeviceBandwidth CudaEvaluator::measureDeviceBandwidth()
     std::memset(host, 1, bytes);
     cudaEvent_t start = nullptr, stop = nullptr;
     CUDA_CHECK(cudaEventCreate(&start));
+    const std::unique_ptr<CUevent_st, decltype(&cudaEventDestroy)> startOwner(start, &cudaEventDestroy);
     CUDA_CHECK(cudaEventCreate(&stop));
+    const std::unique_ptr<CUevent_st, decltype(&cudaEventDestroy)> stopOwner(stop, &cudaEventDestroy);
     // Best of a few repetitions after a warm-up; a copy reads and writes every byte.
     auto best = [&](auto copy) {
         float bestMs = 1e30f;
@@ -360,8 +378,6 @@ DeviceBandwidth CudaEvaluator::measureDeviceBandwidth()
     };
     const double d2d = best([&] { CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, m_stream)); });
     const double h2d = best([&] { CUDA_CHECK(cudaMemcpyAsync(a.data(), host, bytes, cudaMemcpyHostToDevice, m_stream)); });
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
     result.deviceGBps = 2.0 * double(bytes) / d2d / 1e9;
     result.hostToDeviceGBps = double(bytes) / h2d / 1e9;
     return result;
@@ -708,27 +724,39 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
             for (size_t i = 0; i < missing.size(); ++i)
                 streamed[size_t(missing[i])] = places[i] == moe::ExpertPlace::Stream;
         }
+        // Resident experts first (nothing blocks the host), then the CPU's share while the GPU
+        // works, then the streamed ones (their staging waits on the GPU).
         int64_t offset = 0;
+        auto runOnDevice = [&](int64_t e, int64_t slot) {
+            const int64_t m = int64_t(rows[size_t(e)].size());
+            std::copy(rows[size_t(e)].begin(), rows[size_t(e)].end(), m_h.rowIds + offset);
+            std::copy(rowWeights[size_t(e)].begin(), rowWeights[size_t(e)].end(), m_h.rowWeights + offset);
+            runExpertOnDevice(layer, e, slot, m, offset);
+            offset += m;
+        };
+        std::vector<int64_t> toStream;
         for (int64_t e = 0; e < nExpert; ++e) {
             const int64_t m = int64_t(rows[size_t(e)].size());
             if (m == 0)
                 continue;
             const int64_t slot = allResident ? m_experts->residentSlot(layer, e) : slotOf[size_t(e)];
-            if (slot < 0 && !streamed[size_t(e)]) {
+            if (slot >= 0) {
+                runOnDevice(e, slot);
+            } else if (streamed[size_t(e)]) {
+                toStream.push_back(e);
+                m_expertsStreamed += m;
+            } else {
                 for (int64_t i = 0; i < m; ++i)
                     cpuTasks.push_back({rows[size_t(e)][size_t(i)], int32_t(e), rowWeights[size_t(e)][size_t(i)]});
-                continue;
             }
-            if (slot < 0)
-                m_expertsStreamed += m;
-            std::copy(rows[size_t(e)].begin(), rows[size_t(e)].end(), m_h.rowIds + offset);
-            std::copy(rowWeights[size_t(e)].begin(), rowWeights[size_t(e)].end(), m_h.rowWeights + offset);
-            runExpertOnDevice(layer, e, slot, m, offset);
-            offset += m;
         }
         if (!cpuTasks.empty()) {
             std::fill_n(m_h.partial, n * d, 0.0f);
             runExpertsOnCpu(hostLayer, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
+        }
+        for (const int64_t e : toStream)
+            runOnDevice(e, -1);
+        if (!cpuTasks.empty()) {
             CUDA_CHECK(cudaMemcpyAsync(m_s.partial, m_h.partial, size_t(n * d) * sizeof(float), cudaMemcpyHostToDevice,
                                        m_stream));
             launchAdd(m_s.ffnOut, m_s.partial, n * d, m_stream);
@@ -774,19 +802,19 @@ void CudaEvaluator::runExpertOnDevice(int64_t layer, int64_t expert, int64_t slo
         up = device(e.up, m_experts->upIn(slot, layer));
         down = device(e.down, m_experts->downIn(slot, layer));
     } else {
-        // Streamed for this chunk: packed rows into the streaming buffer, in stream order (the
-        // previous expert's kernels have read it before these copies run).
+        // Streamed for this chunk: packed into a pinned staging buffer (two alternate, so packing the
+        // next expert overlaps this copy), then copied into m_streamed in stream order — after the
+        // previous expert's kernels have read it.
+        const int i = m_streamNext;
+        m_streamNext ^= 1;
+        CUDA_CHECK(cudaEventSynchronize(m_streamFree[size_t(i)].get()));
+        m_experts->packExpert(layer, expert, m_streamStaging[i]);
         auto *base = m_streamed.as<uint8_t>();
-        const int64_t upAt = m_experts->upOffset(layer), downAt = m_experts->downOffset(layer);
-        const std::pair<const Matrix *, int64_t> parts[] = {{&e.gate, 0}, {&e.up, upAt}, {&e.down, downAt}};
-        for (const auto &[mat, at] : parts) {
-            const int64_t packed = quantRowBytes(mat->type, mat->cols);
-            CUDA_CHECK(cudaMemcpy2DAsync(base + at, size_t(packed), mat->data, size_t(mat->rowBytes), size_t(packed),
-                                         size_t(mat->rows), cudaMemcpyHostToDevice, m_stream));
-        }
+        CUDA_CHECK(cudaMemcpyAsync(base, m_streamStaging[i], size_t(m_plan.slotBytes), cudaMemcpyHostToDevice, m_stream));
+        CUDA_CHECK(cudaEventRecord(m_streamFree[size_t(i)].get(), m_stream));
         gate = device(e.gate, base);
-        up = device(e.up, base + upAt);
-        down = device(e.down, base + downAt);
+        up = device(e.up, base + m_experts->upOffset(layer));
+        down = device(e.down, base + m_experts->downOffset(layer));
     }
     CUDA_CHECK(cudaMemcpyAsync(m_s.rowIds + offset, m_h.rowIds + offset, size_t(m) * sizeof(int32_t),
                                cudaMemcpyHostToDevice, m_stream));

@@ -122,6 +122,9 @@ private:
     std::vector<CudaBuffer> m_kv;       // per layer: k then v (MLA: latent then rope)
     std::vector<CudaBuffer> m_buffers;  // scratch
     CudaBuffer m_streamed;              // an expert copied in for one prompt chunk only
+    uint8_t *m_streamStaging[2] = {nullptr, nullptr}; // pinned: packed expert on its way to m_streamed
+    std::vector<std::unique_ptr<CUevent_st, cudaError_t (*)(cudaEvent_t)>> m_streamFree; // staging reusable
+    int m_streamNext = 0;
     struct Scratch {
         float *residual, *normed, *attnOut, *q, *k, *v, *heads, *qa, *kvA, *qLatent, *qRope, *latentOut;
         float *ffnOut, *gate, *up, *routerLogits, *expertWeights, *expertY, *attnScratch, *tile, *logits, *cos, *sin;

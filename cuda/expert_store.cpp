@@ -162,6 +162,7 @@ bool ExpertStore::copyFinished(int32_t slot)
     SlotCopy &c = m_slotCopies[size_t(slot)];
     if (c.queued.load(std::memory_order_acquire) != c.started)
         return false; // the copier has not enqueued the latest copy yet
+    throwIfFailed(); // an error stored before that ticket is visible now: never report it done
     const cudaError_t status = cudaEventQuery(c.done);
     if (status == cudaErrorNotReady)
         return false;

@@ -60,6 +60,8 @@ public:
     int64_t upOffset(int64_t layer) const { return m_upOffset[size_t(layer)]; }
     int64_t downOffset(int64_t layer) const { return m_downOffset[size_t(layer)]; }
 
+    // Packs an expert's three matrices into host memory laid out as a slot (slotBytes).
+    void packExpert(int64_t layer, int64_t expert, uint8_t *dst) const { stage(layer, expert, dst); }
     // Copies an expert into a slot now, synchronously (start-up).
     void loadNow(int64_t slot, int64_t layer, int64_t expert);
     // With every expert of the model in a slot (slotOfExpert[layer * nExpert + e]), fills the expert tables.

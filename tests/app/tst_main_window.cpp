@@ -228,7 +228,10 @@ private slots:
             RunningApp app(dir.path());
             QTRY_VERIFY(app.context.ready());
             QCOMPARE(app.context.vramBudgetMiB(), 0); // automatic
+            QVERIFY(!app.context.useGpu());             // the CPU unless asked
+            QCOMPARE(app.context.modelLoadOptions().value(QStringLiteral("use_gpu")).toBool(), false);
             app.context.setVramBudgetMiB(6144);
+            app.context.setUseGpu(true);
             QVariantMap defaults = app.context.generationDefaults();
             defaults.insert(QStringLiteral("temperature"), 0.25);
             defaults.insert(QStringLiteral("context_length"), 2048);
@@ -239,10 +242,12 @@ private slots:
         {
             RunningApp app(dir.path());
             QTRY_COMPARE(app.context.vramBudgetMiB(), 6144);
+            QVERIFY(app.context.useGpu());
             QTRY_COMPARE(app.context.chat()->settings().value(QStringLiteral("temperature")).toDouble(), 0.25);
             QCOMPARE(app.context.chat()->systemPrompt(), QStringLiteral("You are terse."));
             const QJsonObject options = app.context.modelLoadOptions();
             QCOMPARE(options.value(QStringLiteral("vram_budget_mib")).toInt(), 6144);
+            QCOMPARE(options.value(QStringLiteral("use_gpu")).toBool(), true);
             QCOMPARE(options.value(QStringLiteral("context_length")).toInt(), 2048);
             // The settings dialog shows the GPUs found, or says there are none.
             auto *dialog = app.find("appSettingsDialog");
