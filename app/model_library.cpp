@@ -17,7 +17,7 @@ ModelLibrary::ModelLibrary(QObject *parent) : QAbstractListModel(parent)
     connect(&m_quantizer, &ModelQuantizer::progressChanged, this, &ModelLibrary::quantizeProgressChanged);
     connect(&m_quantizer, &ModelQuantizer::finished, this, &ModelLibrary::onQuantizeFinished);
     connect(&m_quantizer, &ModelQuantizer::failed, this, &ModelLibrary::onQuantizeFailed);
-    m_freeRam = freeRamBytes();
+    m_freeRam = systemFreeRamBytes();
 }
 
 int ModelLibrary::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : int(m_models.size()); }
@@ -125,7 +125,7 @@ QVariantList ModelLibrary::gpus() const
     return out;
 }
 
-void ModelLibrary::refreshSystemMemory() { setSystemMemory(freeRamBytes(), gpuMemory()); }
+void ModelLibrary::refreshSystemMemory() { setSystemMemory(systemFreeRamBytes(), gpuMemory()); }
 
 void ModelLibrary::setSystemMemory(quint64 freeRam, const QList<GpuMemory> &gpus)
 {

@@ -9,7 +9,7 @@
 
 namespace enclave::app {
 
-quint64 freeRamBytes() { return availableRamBytes(); }
+quint64 systemFreeRamBytes() { return availableRamBytes(); }
 
 QList<GpuMemory> gpuMemory()
 {

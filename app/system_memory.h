@@ -13,7 +13,7 @@ struct GpuMemory {
     quint64 totalBytes = 0;
 };
 
-quint64 freeRamBytes();
+quint64 systemFreeRamBytes();
 // Queries the driver (tens of milliseconds): call off the GUI thread or rarely.
 QList<GpuMemory> gpuMemory();
 

@@ -15,15 +15,20 @@ trap 'rm -rf "$data" "$empty"' EXIT
 # First start creates the database; then demo conversations are added to it.
 xvfb-run -a -s "-screen 0 1280x800x24" "$app" --data-dir "$data" --screenshot "$data/first.png" >/dev/null 2>&1
 mkdir -p "$data/models"
-: >"$data/models/Qwen3-30B-A3B-Q4_K_M.gguf"
-: >"$data/models/gemma-3-4b-it-Q8_0.gguf"
+# The library: two small real models of the reference pack (their facts are read from the files)
+# and one whose file is gone (shown as missing).
+refpack=${REFPACK_DIR:-../shared/refpack}
+cp "$refpack/models/qwen3_moe/gguf/qwen3_moe-q4_k_m.gguf" "$refpack/models/deepseek_v2/gguf/deepseek_v2-q8_0.gguf" \
+  "$data/models/"
 now=$(($(date +%s) * 1000))
 sqlite3 "$data/enclave.db" <<SQL
 INSERT INTO models (path, format, size, fingerprint, metadata, added_at) VALUES
   ('$data/models/Qwen3-30B-A3B-Q4_K_M.gguf', 'gguf', 18556686336, 'demo1',
    '{"architecture": "qwen3moe", "parameters": "30.5B", "experts": 128, "quantization": "Q4_K_M", "context_length": 40960}', $now - 900000),
-  ('$data/models/gemma-3-4b-it-Q8_0.gguf', 'gguf', 4130402048, 'demo2',
-   '{"architecture": "gemma3", "parameters": "3.9B", "quantization": "Q8_0", "context_length": 131072}', $now - 800000);
+  ('$data/models/qwen3_moe-q4_k_m.gguf', 'gguf', $(stat -c %s "$data/models/qwen3_moe-q4_k_m.gguf"), 'demo2',
+   '{"architecture": "qwen3moe"}', $now - 800000),
+  ('$data/models/deepseek_v2-q8_0.gguf', 'gguf', $(stat -c %s "$data/models/deepseek_v2-q8_0.gguf"), 'demo3',
+   '{"architecture": "deepseek2"}', $now - 700000);
 INSERT INTO conversations (title, created_at, updated_at, pinned) VALUES
   ('Plan a weekend in Lisbon', $now - 500000, $now - 500000, 1),
   ('Explain MoE expert routing', $now - 300000, $now - 300000, 0),

@@ -37,7 +37,7 @@ Dialog {
     title: qsTr("Settings")
     modal: true
     anchors.centerIn: parent
-    width: Math.min(parent ? parent.width - 40 : 600, 600)
+    width: Math.min(parent ? parent.width - 40 : 760, 760)
     height: Math.min(parent ? parent.height - 40 : 720, implicitHeight)
     standardButtons: Dialog.Close
     onAboutToShow: {
@@ -95,7 +95,7 @@ Dialog {
                 Layout.fillWidth: true
                 CheckBox {
                     objectName: "useGpuBox"
-                    text: qsTr("Run models on the GPU (the experts that do not fit stay on the CPU)")
+                    text: qsTr("Run models on the GPU")
                     enabled: root.gpus.length > 0
                     checked: root.useGpu && root.gpus.length > 0
                     onToggled: root.useGpuChosen(checked)
@@ -120,8 +120,9 @@ Dialog {
                     Label { text: qsTr("MiB"); color: Theme.textMuted }
                 }
                 Hint {
-                    text: root.vramBudgetMiB === 0 ? qsTr("Uses the free GPU memory minus a safety margin. Applies when a model is loaded.")
-                                                   : qsTr("At most this much GPU memory. Applies when a model is loaded.")
+                    text: (root.vramBudgetMiB === 0 ? qsTr("Uses the free GPU memory minus a safety margin.")
+                                                    : qsTr("At most this much GPU memory."))
+                          + " " + qsTr("The most used experts go to the GPU, the others run on the CPU. Applies when a model is loaded.")
                 }
                 Repeater {
                     model: root.gpus

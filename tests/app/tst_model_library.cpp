@@ -60,6 +60,16 @@ private slots:
             QSKIP("reference pack not found beside the clone");
     }
 
+    // The free RAM the verdicts compare against is this machine's (read at start and on refresh).
+    void freeRamIsRead()
+    {
+        ModelLibrary library;
+        QVERIFY2(library.freeRamBytes() > 0, "MemAvailable not read");
+        library.setSystemMemory(0, {});
+        library.refreshSystemMemory();
+        QVERIFY(library.freeRamBytes() > 0);
+    }
+
     void safetensorsAsksThenQuantizesAndRegisters()
     {
         QTemporaryDir data;
