@@ -110,24 +110,47 @@ void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::
     std::vector<std::vector<const ExpertTask *>> byExpert(l.experts.size());
     for (const ExpertTask &task : tasks)
         byExpert[size_t(task.expert)].push_back(&task);
-    std::vector<float> xs, ys;
+    // Every selected expert's gate and up in one dispatch, then every down in another: a decode
+    // step wakes the workers twice per layer, not three times per expert.
+    struct Work {
+        size_t expert;
+        int64_t rows;
+        std::vector<float> x, gate, up, y;
+    };
+    std::vector<Work> work;
     for (size_t e = 0; e < byExpert.size(); ++e) {
-        const auto &mine = byExpert[e];
-        if (mine.empty())
+        if (byExpert[e].empty())
             continue;
-        const int64_t rows = int64_t(mine.size());
-        xs.resize(size_t(rows * d));
-        ys.resize(size_t(rows * d));
-        for (int64_t i = 0; i < rows; ++i)
-            std::copy_n(x + mine[size_t(i)]->token * d, d, xs.data() + i * d);
-        swigluFfn(l.experts[e], xs.data(), rows, ys.data(), pool, precision);
-        for (int64_t i = 0; i < rows; ++i) {
-            float *o = out + mine[size_t(i)]->token * d;
-            const float w = mine[size_t(i)]->weight;
-            for (int64_t j = 0; j < d; ++j)
-                o[j] += w * ys[size_t(i * d + j)];
-        }
+        Work w{e, int64_t(byExpert[e].size()), {}, {}, {}, {}};
+        const int64_t ff = l.experts[e].gate.rows;
+        w.x.resize(size_t(w.rows * d));
+        for (int64_t i = 0; i < w.rows; ++i)
+            std::copy_n(x + byExpert[e][size_t(i)]->token * d, d, w.x.data() + i * d);
+        w.gate.resize(size_t(w.rows * ff));
+        w.up.resize(size_t(w.rows * ff));
+        w.y.resize(size_t(w.rows * d));
+        work.push_back(std::move(w));
     }
+    std::vector<MatmulJob> jobs;
+    for (Work &w : work) {
+        const Expert &e = l.experts[w.expert];
+        jobs.push_back({&e.gate, w.x.data(), w.rows, w.gate.data()});
+        jobs.push_back({&e.up, w.x.data(), w.rows, w.up.data()});
+    }
+    matmulBatch(jobs, pool, precision);
+    jobs.clear();
+    for (Work &w : work) {
+        swiglu(w.gate.data(), w.up.data(), w.gate.data(), int64_t(w.gate.size()));
+        jobs.push_back({&l.experts[w.expert].down, w.gate.data(), w.rows, w.y.data()});
+    }
+    matmulBatch(jobs, pool, precision);
+    for (const Work &w : work)
+        for (int64_t i = 0; i < w.rows; ++i) {
+            const ExpertTask *task = byExpert[w.expert][size_t(i)];
+            float *o = out + task->token * d;
+            for (int64_t j = 0; j < d; ++j)
+                o[j] += task->weight * w.y[size_t(i * d + j)];
+        }
 }
 
 void denseFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)

@@ -7,6 +7,7 @@
 #include "engine/cpu/vec_dot.h"
 #include "engine/quant/traits.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace enclave {
@@ -44,48 +45,98 @@ bool quantizedDotApplies(const Matrix &w, int64_t n, MatmulPrecision precision)
     return dotType != QuantType::F32 && w.cols % quantBlockElems(dotType) == 0;
 }
 
-void matmulQuantizedDot(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool)
+// One matmul ready to compute any range of its rows: the choice of kernel, and the activations
+// already quantised when the fast path applies. Every row is computed the same way whichever
+// range (and batch) it falls in, so batching changes no result.
+struct PreparedMatmul {
+    const MatmulJob *job = nullptr;
+    bool quantized = false;
+    bool streamed = false;
+    std::vector<uint8_t> activations;
+    int64_t actBytes = 0;
+    VecDotFn quantDot = nullptr;
+    DotF32Fn dotRow = nullptr;
+    VecDotFn dotF32 = nullptr;
+};
+
+PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
 {
-    const QuantType dotType = quantTraits(w.type).dotType;
-    const int64_t actBytes = quantRowBytes(dotType, w.cols);
-    std::vector<uint8_t> activations(size_t(n * actBytes));
-    const QuantizeRowFn quantize = cpuQuantizeActivations(dotType);
-    for (int64_t t = 0; t < n; ++t)
-        quantize(x + t * w.cols, activations.data() + t * actBytes, w.cols);
-    const VecDotFn dot = cpuVecDot(w.type);
-    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(w.cols * n, 1));
-    pool.parallelFor(w.rows, [&](int64_t begin, int64_t end, int) {
+    const Matrix &w = *job.w;
+    PreparedMatmul p;
+    p.job = &job;
+    p.quantized = quantizedDotApplies(w, job.n, precision);
+    if (p.quantized) {
+        const QuantType dotType = quantTraits(w.type).dotType;
+        p.actBytes = quantRowBytes(dotType, w.cols);
+        p.activations.resize(size_t(job.n * p.actBytes));
+        const QuantizeRowFn quantize = cpuQuantizeActivations(dotType);
+        for (int64_t t = 0; t < job.n; ++t)
+            quantize(job.x + t * w.cols, p.activations.data() + t * p.actBytes, w.cols);
+        p.quantDot = cpuVecDot(w.type);
+        return p;
+    }
+    p.streamed = isDirectFloat(w) || (!w.blockScales && job.n <= kFusedDotMaxTokens);
+    p.dotRow = p.streamed ? cpuDotF32(w.type) : nullptr;
+    p.dotF32 = cpuVecDot(QuantType::F32);
+    return p;
+}
+
+void computeRows(const PreparedMatmul &p, int64_t begin, int64_t end)
+{
+    const Matrix &w = *p.job->w;
+    const float *x = p.job->x;
+    float *y = p.job->y;
+    const int64_t n = p.job->n;
+    if (p.quantized) {
         for (int64_t r = begin; r < end; ++r)
             for (int64_t t = 0; t < n; ++t)
-                y[t * w.rows + r] = dot(w.cols, w.row(r), activations.data() + t * actBytes);
-    }, grain);
+                y[t * w.rows + r] = p.quantDot(w.cols, w.row(r), p.activations.data() + t * p.actBytes);
+        return;
+    }
+    if (p.streamed) {
+        for (int64_t r = begin; r < end; ++r)
+            for (int64_t t = 0; t < n; ++t)
+                y[t * w.rows + r] = p.dotRow(w.cols, w.row(r), x + t * w.cols);
+        return;
+    }
+    thread_local std::vector<float> row;
+    row.resize(size_t(w.cols));
+    for (int64_t r = begin; r < end; ++r) {
+        dequantizeMatrixRow(w, r, row.data());
+        for (int64_t t = 0; t < n; ++t)
+            y[t * w.rows + r] = p.dotF32(w.cols, row.data(), x + t * w.cols);
+    }
 }
 
 } // namespace
 
 void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool, MatmulPrecision precision)
 {
-    if (quantizedDotApplies(w, n, precision)) {
-        matmulQuantizedDot(w, x, n, y, pool);
-        return;
+    const MatmulJob job{&w, x, n, y};
+    matmulBatch(std::span(&job, 1), pool, precision);
+}
+
+void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecision precision)
+{
+    std::vector<PreparedMatmul> prepared;
+    std::vector<int64_t> firstRow; // of each job in the concatenated row range
+    int64_t rows = 0, work = 0;
+    for (const MatmulJob &job : jobs) {
+        prepared.push_back(prepare(job, precision));
+        firstRow.push_back(rows);
+        rows += job.w->rows;
+        work += job.w->rows * job.w->cols * job.n;
     }
-    const bool streamed = isDirectFloat(w) || (!w.blockScales && n <= kFusedDotMaxTokens);
-    const DotF32Fn dotRow = streamed ? cpuDotF32(w.type) : nullptr;
-    const VecDotFn dotF32 = cpuVecDot(QuantType::F32);
-    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(w.cols * n, 1));
-    pool.parallelFor(w.rows, [&](int64_t begin, int64_t end, int) {
-        thread_local std::vector<float> row;
-        if (!streamed)
-            row.resize(size_t(w.cols));
-        for (int64_t r = begin; r < end; ++r) {
-            if (streamed) {
-                for (int64_t t = 0; t < n; ++t)
-                    y[t * w.rows + r] = dotRow(w.cols, w.row(r), x + t * w.cols);
-                continue;
-            }
-            dequantizeMatrixRow(w, r, row.data());
-            for (int64_t t = 0; t < n; ++t)
-                y[t * w.rows + r] = dotF32(w.cols, row.data(), x + t * w.cols);
+    if (rows == 0)
+        return;
+    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(work / rows, 1));
+    pool.parallelFor(rows, [&](int64_t begin, int64_t end, int) {
+        // The jobs this range overlaps, each over its own rows.
+        size_t j = size_t(std::upper_bound(firstRow.begin(), firstRow.end(), begin) - firstRow.begin()) - 1;
+        for (; j < prepared.size() && firstRow[j] < end; ++j) {
+            const int64_t from = std::max(begin, firstRow[j]) - firstRow[j];
+            const int64_t to = std::min(end, firstRow[j] + jobs[j].w->rows) - firstRow[j];
+            computeRows(prepared[j], from, to);
         }
     }, grain);
 }

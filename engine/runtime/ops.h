@@ -7,6 +7,7 @@
 #include "engine/arch/weights.h"
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace enclave {
@@ -22,6 +23,16 @@ enum class MatmulPrecision { Exact, Fast };
 // y[t, r] = Σ_c w[r, c] · x[t, c] for t < n.  x: [n, w.cols], y: [n, w.rows].
 void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &pool,
             MatmulPrecision precision = MatmulPrecision::Exact);
+
+struct MatmulJob {
+    const Matrix *w = nullptr;
+    const float *x = nullptr; // [n, w->cols]
+    int64_t n = 0;
+    float *y = nullptr;       // [n, w->rows]
+};
+// Several independent matmuls in one dispatch over the pool (the experts of a token: one wake-up
+// of the workers instead of one per matrix). Each result is exactly what matmul() gives.
+void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecision precision = MatmulPrecision::Exact);
 // Row r of w as float32 (FP8 block scales applied).
 void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out);
 // y[c] += Σ_r x[r] · w[r, c]: w transposed times x (rows of w weighted by x).
