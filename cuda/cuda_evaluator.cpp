@@ -11,6 +11,7 @@
 #include "engine/moe/expert_cache.h"
 #include "engine/moe/expert_scheduler.h"
 #include "engine/moe/expert_usage.h"
+#include "engine/moe/placement.h"
 #include "engine/moe/routing_hook.h"
 #include "engine/runtime/experts.h"
 #include "engine/runtime/model.h"
@@ -116,18 +117,26 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
                                   N * std::max<int64_t>(c.moe.nExpert, 1) + std::max(8 * k, N) * d + attnScratch +
                                   kTileFloats + kLogitRows * c.nVocab + 8 * N * k + N * c.nHead;
     const int64_t kvBytes = c.nLayer * m_capacity * kvFloatsPerPosition(c) * int64_t(sizeof(float));
-    m_plan.baseBytes = DeviceModel::bytesNeeded(model) + kvBytes + scratchFloats * int64_t(sizeof(float)) +
-                       ExpertStore::slotBytes(model) /* prompt streaming buffer */;
-    if (m_plan.baseBytes > m_plan.budgetBytes)
-        throw std::runtime_error("the model's shared weights and a " + std::to_string(m_capacity) +
-                                 "-token cache need " + mib(m_plan.baseBytes) + " of VRAM; the budget is " +
-                                 mib(std::max<int64_t>(m_plan.budgetBytes, 0)) + " (" + mib(int64_t(freeBytes)) +
-                                 " free on " + prop.name + ")");
     m_plan.totalExperts = routedExperts(c);
     m_plan.slotBytes = ExpertStore::slotBytes(model);
     m_gpuExperts = m_plan.totalExperts > 0 && ExpertStore::expertsSupported(model) && m_plan.slotBytes > 0;
-    if (m_gpuExperts)
-        m_plan.slots = std::min(m_plan.totalExperts, (m_plan.budgetBytes - m_plan.baseBytes) / m_plan.slotBytes);
+    moe::PlacementInput placement;
+    placement.vramBudget = uint64_t(std::max<int64_t>(m_plan.budgetBytes, 0));
+    placement.baseBytes = uint64_t(DeviceModel::bytesNeeded(model));
+    placement.kvCacheBytes = uint64_t(kvBytes);
+    placement.scratchBytes = uint64_t(scratchFloats * int64_t(sizeof(float)) +
+                                      (m_gpuExperts ? m_plan.slotBytes : 0)); // + the prompt streaming buffer
+    placement.bytesPerExpert = uint64_t(m_plan.slotBytes);
+    placement.expertCount = m_gpuExperts ? m_plan.totalExperts : 0;
+    const moe::PlacementPlan planned = moe::planPlacement(placement);
+    m_plan.baseBytes = int64_t(planned.requiredBytes);
+    m_plan.summary = planned.summary;
+    if (!planned.fits)
+        throw std::runtime_error("the model's shared weights and a " + std::to_string(m_capacity) +
+                                 "-token cache need " + mib(m_plan.baseBytes) + " of VRAM; the budget is " +
+                                 mib(std::max<int64_t>(m_plan.budgetBytes, 0)) + " (" + mib(int64_t(freeBytes)) +
+                                 " free on " + prop.name + "): " + planned.summary);
+    m_plan.slots = planned.slotCount;
 
     CUDA_CHECK(cudaStreamCreateWithFlags(&m_streamOwner.stream, cudaStreamNonBlocking));
     m_stream = m_streamOwner.stream;

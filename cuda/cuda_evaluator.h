@@ -15,6 +15,7 @@
 #include "engine/runtime/ops.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 #include <cuda_runtime.h>
 
@@ -36,6 +37,7 @@ struct CudaPlan {
     int64_t slotBytes = 0;
     int64_t slots = 0;          // routed experts that fit
     int64_t totalExperts = 0;
+    std::string summary;        // one line: what went where
 };
 
 class CudaEvaluator final : public Evaluator {
@@ -56,6 +58,7 @@ public:
     EvaluatorStats stats() const override;
     void saveProfile() override;
     DeviceBandwidth measureDeviceBandwidth() override;
+    std::string describePlacement() const override { return m_plan.summary; }
     const CudaPlan &plan() const { return m_plan; }
 
 private:

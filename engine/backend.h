@@ -69,6 +69,8 @@ public:
     virtual EvaluatorStats stats() const { return {}; }
     // Writes the expert usage profile to BackendOptions::usageProfilePath (no-op without one).
     virtual void saveProfile() {}
+    // One line on what went where (empty for the CPU).
+    virtual std::string describePlacement() const { return {}; }
     // Measures the device's bandwidth (takes a moment; all zero for the CPU).
     virtual DeviceBandwidth measureDeviceBandwidth() { return {}; }
 };

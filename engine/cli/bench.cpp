@@ -71,6 +71,8 @@ int runBench(const BenchOptions &o)
     Evaluator &state = *evaluator;
     std::printf("backend:    %s (ready in %.2f s)%s%s\n", state.deviceName().c_str(), secondsSince(loadBackendStart),
                 fallback.empty() ? "" : "; GPU unavailable: ", fallback.c_str());
+    if (const std::string placement = state.describePlacement(); !placement.empty())
+        std::printf("placement:  %s\n", placement.c_str());
     const DeviceBandwidth device = state.measureDeviceBandwidth();
     if (device.deviceGBps > 0)
         std::printf("device:     %.0f GB/s device memory (copy, read + write), %.1f GB/s host to device (pinned)\n",
