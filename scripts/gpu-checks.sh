@@ -46,6 +46,6 @@ bench budget-4g "$@" --vram-budget 4096
 bench static-layers-8g "$@" --vram-budget 8192 --cache-policy static-layers
 # All experts on the CPU: a budget of just the shared part (the refusal message says its size).
 base=$("$cli" bench --model "$model" --prompt 512 --gen 128 --backend cuda --vram-budget 1 2>&1 | sed -n 's/.*need \([0-9]*\) MiB.*/\1/p')
-[ -n "$base" ] && bench experts-in-ram "$@" --vram-budget "$base"
+[ -n "$base" ] && bench experts-in-ram "$@" --vram-budget $((base + 1))
 "$cli" bench --model "$model" --prompt 512 --gen 128 --threads "$threads" --backend cpu >"$results/bench-cpu.txt" 2>&1
 echo "== cpu only"; grep -E "^(prompt|generation):" "$results/bench-cpu.txt"
