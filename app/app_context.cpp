@@ -147,6 +147,7 @@ void AppContext::connectEngine()
     constexpr auto q = Qt::QueuedConnection;
     EngineWorker *e = m_engine;
     connect(this, &AppContext::engineLoadRequested, e, &EngineWorker::loadModel, q);
+    connect(this, &AppContext::engineUnloadRequested, e, &EngineWorker::unloadModel, q);
     connect(this, &AppContext::threadsRequested, e, &EngineWorker::setThreads, q);
     connect(&m_chat, &ChatController::generateRequested, e, &EngineWorker::generate, q);
     // Stop must not wait behind the generation it stops: a direct, thread-safe call.
@@ -177,7 +178,24 @@ void AppContext::connectEngine()
         m_chat.setModelReady(false);
         emit modelLoadedChanged();
     }, q);
+    connect(e, &EngineWorker::modelUnloaded, this, [this] {
+        if (m_loadingModelId != 0)
+            return; // the unload half of loading another model
+        m_loadedModelId = 0;
+        m_modelInfo.clear();
+        m_modelName.clear();
+        m_chat.setModelReady(false);
+        emit modelLoadedChanged();
+    }, q);
     connect(&m_library, &ModelLibrary::imported, this, &AppContext::loadModel);
+}
+
+void AppContext::unloadModel()
+{
+    if (m_loadedModelId == 0 || m_loadingModelId != 0)
+        return;
+    m_chat.stop(); // an answer being written keeps what it has
+    emit engineUnloadRequested();
 }
 
 void AppContext::loadModel(qint64 modelId)

@@ -77,6 +77,8 @@ public:
     QVariantMap modelInfo() const { return m_modelInfo; }
     // Loads a model of the library on the engine thread (progress via modelLoading).
     Q_INVOKABLE void loadModel(qint64 modelId);
+    // Frees the loaded model's memory (RAM, VRAM); conversations stay. No-op when none is loaded.
+    Q_INVOKABLE void unloadModel();
 
     // ENCLAVE_THEME=dark|light decides; otherwise the desktop palette does.
     bool prefersDarkTheme() const;
@@ -112,6 +114,7 @@ signals:
     void loadConversationsRequested();
     void loadModelsRequested();
     void engineLoadRequested(qint64 modelId, const QString &path, const QJsonObject &options);
+    void engineUnloadRequested();
     void appSettingsChanged();
     void saveSettingRequested(const QString &key, const QString &value);
     void loadSettingsRequested();

@@ -178,6 +178,7 @@ ApplicationWindow {
         library: App.library
         loadedModelId: App.loadedModelId
         onLoadRequested: (id) => App.loadModel(id)
+        onUnloadRequested: App.unloadModel()
         onRemoveRequested: (id) => App.library.remove(id)
         onImportRequested: { close(); importMenu.popup() }
         contextLength: App.library.contextLength

@@ -10,6 +10,7 @@ Rectangle {
     property bool loaded: false
     property var dialog             // for sizeText / countText
     signal loadClicked()
+    signal unloadClicked()
     signal removeClicked()
 
     // MemoryFit: 0 VRAM, 1 experts in RAM, 2 CPU, 3 will not fit; -1 unknown. Readable on either theme.
@@ -72,9 +73,12 @@ Rectangle {
             }
         }
         Button {
-            text: root.loaded ? qsTr("Loaded") : qsTr("Load")
-            enabled: !root.model.missing && !root.loaded
-            onClicked: root.loadClicked()
+            objectName: "loadModelButton"
+            text: root.loaded ? qsTr("Unload") : qsTr("Load")
+            enabled: !root.model.missing || root.loaded
+            ToolTip.visible: hovered && root.loaded
+            ToolTip.text: qsTr("Frees its memory; conversations stay")
+            onClicked: root.loaded ? root.unloadClicked() : root.loadClicked()
         }
         Button {
             objectName: "removeModelButton"

@@ -14,6 +14,7 @@ Dialog {
     property real freeRamBytes: 0
     property var gpus: []           // [{name, freeBytes, totalBytes}]
     signal loadRequested(var modelId)
+    signal unloadRequested()
     signal removeRequested(var modelId)
     signal importRequested()
     signal contextLengthChosen(int tokens)
@@ -125,6 +126,7 @@ Dialog {
                 loaded: model.modelId === root.loadedModelId
                 dialog: root
                 onLoadClicked: root.loadRequested(model.modelId)
+                onUnloadClicked: root.unloadRequested()
                 onRemoveClicked: root.removeRequested(model.modelId)
             }
             Label {

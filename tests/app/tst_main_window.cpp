@@ -395,8 +395,16 @@ private slots:
             const QModelIndex last = app.context.chat()->messages()->index(3);
             QCOMPARE(last.data(enclave::app::MessageModel::StatusRole).toString(), QStringLiteral("complete"));
             QCOMPARE(last.data(enclave::app::MessageModel::BranchCountRole).toInt(), 2);
-            // Removing a model from the library leaves the user's file alone.
+            // Unloading frees the model and keeps the conversation; loading brings it back.
             const qint64 modelId = app.context.loadedModelId();
+            app.context.unloadModel();
+            QTRY_VERIFY(!app.context.modelLoaded());
+            QCOMPARE(app.context.loadedModelId(), qint64(0));
+            QCOMPARE(app.context.chat()->messages()->rowCount(), 4);
+            app.context.loadModel(modelId);
+            QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000);
+            QCOMPARE(app.context.loadedModelId(), modelId);
+            // Removing a model from the library leaves the user's file alone.
             app.context.library()->remove(modelId);
             QTRY_COMPARE(app.context.library()->rowCount(), 0);
             QVERIFY(QFile::exists(modelPath));

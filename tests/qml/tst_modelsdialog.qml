@@ -23,6 +23,8 @@ Item {
     SignalSpy { id: removeSpy; target: dialog; signalName: "removeRequested" }
     SignalSpy { id: contextSpy; target: dialog; signalName: "contextLengthChosen" }
     SignalSpy { id: importSpy; target: dialog; signalName: "importRequested" }
+    SignalSpy { id: loadSpy; target: dialog; signalName: "loadRequested" }
+    SignalSpy { id: unloadSpy; target: dialog; signalName: "unloadRequested" }
 
     TestCase {
         name: "ModelsDialog"
@@ -38,6 +40,27 @@ Item {
             mouseClick(findChild(list.itemAtIndex(1), "removeModelButton"))
             compare(removeSpy.count, 1)
             compare(removeSpy.signalArguments[0][0], 2)
+            dialog.close()
+        }
+
+        // The loaded model offers Unload; a missing one cannot be loaded; another loads by id.
+        function test_loadAndUnload() {
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            const list = findChild(dialog.contentItem, "modelList")
+            tryVerify(() => list.itemAtIndex(1) !== null)
+            const loadedButton = findChild(list.itemAtIndex(0), "loadModelButton")
+            compare(loadedButton.text, "Unload")
+            mouseClick(loadedButton)
+            compare(unloadSpy.count, 1)
+            compare(loadSpy.count, 0)
+            verify(!findChild(list.itemAtIndex(1), "loadModelButton").enabled) // missing file
+            dialog.loadedModelId = 0
+            compare(loadedButton.text, "Load")
+            mouseClick(loadedButton)
+            compare(loadSpy.count, 1)
+            compare(loadSpy.signalArguments[0][0], 1)
+            dialog.loadedModelId = 1
             dialog.close()
         }
 
