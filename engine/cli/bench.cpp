@@ -160,6 +160,7 @@ int runBench(const BenchOptions &o)
                 "(%.1f GB/s of weights)\n",
                 static_cast<long long>(o.genTokens), genSeconds, genRate, genLimit, 100.0 * genRate / genLimit,
                 genRate * double(traffic.perToken()) / 1e9);
+    state.saveProfile(); // --profile: the experts this run used, for a warm start next time
     return 0;
 }
 

@@ -214,6 +214,7 @@ int runChat(const Args &a)
         g_activeSession = nullptr;
         history.push_back({"assistant", answer, {}, {}});
     }
+    l.session->evaluator().saveProfile();
     return 0;
 }
 
