@@ -27,6 +27,7 @@ std::unique_ptr<Evaluator> createCpu(const Model &model, int64_t contextLength, 
 {
     auto state = std::make_unique<InferenceState>(model, contextLength, pool);
     state->setPrecision(options.precision);
+    state->keepUsageProfile(options.usageProfilePath);
     return state;
 }
 

@@ -3,6 +3,7 @@
 #include "engine/runtime/inference_state.h"
 
 #include "engine/cpu/thread_pool.h"
+#include "engine/moe/expert_usage.h"
 #include "engine/runtime/layer_ops.h"
 
 #include <stdexcept>
@@ -17,6 +18,24 @@ InferenceState::InferenceState(const Model &model, int64_t contextLength, Thread
     const ModelConfig &c = model.config();
     for (int64_t i = 0; i < c.nLayer; ++i)
         m_stats.totalExperts += c.isMoeLayer(i) ? c.moe.nExpert : 0;
+}
+
+InferenceState::~InferenceState() = default;
+
+void InferenceState::keepUsageProfile(const std::string &path)
+{
+    const ModelConfig &c = m_model.config();
+    if (c.moe.nExpert == 0 || path.empty())
+        return;
+    m_profilePath = path;
+    m_usage = std::make_unique<moe::ExpertUsage>(
+        moe::ExpertUsage::loadOrCold(path, int32_t(c.nLayer), int32_t(c.moe.nExpert)));
+}
+
+void InferenceState::saveProfile()
+{
+    if (m_usage)
+        m_usage->save(m_profilePath);
 }
 
 std::string InferenceState::deviceName() const
@@ -56,7 +75,9 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
 void InferenceState::runLayers(float *residual, int64_t n)
 {
     const ModelConfig &c = m_model.config();
-    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook};
+    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook, m_usage.get()};
+    if (m_usage)
+        m_usage->advance(n);
     std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
     for (int64_t i = 0; i < c.nLayer; ++i) {
         const LayerWeights &l = m_model.weights().layers[size_t(i)];

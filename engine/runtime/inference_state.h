@@ -8,16 +8,22 @@
 #include "engine/runtime/model.h"
 #include "engine/runtime/ops.h"
 
+#include <memory>
 #include <span>
+#include <string>
 
 namespace enclave {
 
 class ThreadPool;
+namespace moe {
+class ExpertUsage;
+}
 
 class InferenceState final : public Evaluator {
 public:
     // contextLength: positions the cache holds (≤ 0: the model's training context).
     InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool);
+    ~InferenceState() override;
 
     int64_t position() const override { return m_position; }
     int64_t capacity() const override { return m_cache.capacity; }
@@ -29,6 +35,10 @@ public:
     void setRoutingHook(moe::RoutingHook *hook) override { m_hook = hook; }
     std::string deviceName() const override;
     EvaluatorStats stats() const override { return m_stats; }
+    // Counts the experts this sequence routes to (so a later GPU load of the model starts warm)
+    // and saveProfile() writes them to `path`; an unusable existing profile is started afresh.
+    void keepUsageProfile(const std::string &path);
+    void saveProfile() override;
 
     // Evaluates tokens at positions position()...; writes logits [tokens.size(), nVocab] of
     // every token to allLogits and/or of the last one to lastLogits (either may be null).
@@ -47,6 +57,8 @@ private:
     MatmulPrecision m_precision = MatmulPrecision::Exact;
     moe::RoutingHook *m_hook = nullptr;
     EvaluatorStats m_stats;
+    std::unique_ptr<moe::ExpertUsage> m_usage;
+    std::string m_profilePath;
 };
 
 } // namespace enclave

@@ -12,6 +12,7 @@ namespace enclave {
 
 class ThreadPool;
 namespace moe {
+class ExpertUsage;
 class RoutingHook;
 }
 
@@ -24,6 +25,7 @@ struct ChunkContext {
     int64_t n;        // tokens in the chunk
     MatmulPrecision precision = MatmulPrecision::Exact;
     moe::RoutingHook *hook = nullptr; // sees (and may override) every routing decision
+    moe::ExpertUsage *usage = nullptr; // counts the experts routed to (null: not kept)
 };
 
 // x: normed input [n, nEmbd] → out [n, nEmbd]; appends the chunk's keys/values to the cache.

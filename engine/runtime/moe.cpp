@@ -4,6 +4,7 @@
 #include "engine/runtime/layer_ops.h"
 
 #include "engine/cpu/thread_pool.h"
+#include "engine/moe/expert_usage.h"
 #include "engine/moe/routing_hook.h"
 
 #include <algorithm>
@@ -179,8 +180,11 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
                 r.weights = routingWeightsFor(m, tokenLogits, ids);
             }
         }
-        for (size_t i = 0; i < r.experts.size(); ++i)
+        for (size_t i = 0; i < r.experts.size(); ++i) {
             tasks.push_back({t, int32_t(r.experts[i]), r.weights[i]});
+            if (ctx.usage)
+                ctx.usage->record(int32_t(layer), int32_t(r.experts[i]));
+        }
     }
     std::fill_n(out, n * d, 0.0f);
     runExpertsOnCpu(l, x, d, tasks, out, ctx.pool, ctx.precision);

@@ -4,12 +4,15 @@
 // takes effect with the weights the router's scores give the new experts.
 #include "engine/backend.h"
 #include "engine/cpu/thread_pool.h"
+#include "engine/moe/expert_usage.h"
 #include "engine/moe/routing_hook.h"
 #include "engine/runtime/experts.h"
 #include "engine/runtime/inference_state.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <set>
 
 using namespace enclave;
 
@@ -147,6 +150,41 @@ private slots:
         for (size_t i = 0; i < a.size(); ++i)
             diff += std::fabs(a[i] - b[i]);
         QVERIFY2(diff > 1e-3, "forcing other experts did not change the logits");
+    }
+
+    // The CPU evaluator keeps the usage profile too, so a later GPU load of the model starts warm.
+    void cpuKeepsTheUsageProfile()
+    {
+        const ModelConfig &c = m_model->config();
+        QTemporaryDir dir;
+        BackendOptions o;
+        o.usageProfilePath = dir.filePath(QStringLiteral("model.usage")).toStdString();
+        ProbeHook hook;
+        {
+            auto e = createEvaluator(*m_model, 8, defaultThreadPool(), o);
+            e->setRoutingHook(&hook);
+            logitsOf(*e, {1, 2, 3, 4});
+            e->saveProfile();
+        }
+        const moe::ExpertUsage usage =
+            moe::ExpertUsage::load(o.usageProfilePath, int32_t(c.nLayer), int32_t(c.moe.nExpert));
+        QCOMPARE(usage.tokens(), int64_t(4));
+        // Every expert the router chose has a score, and only those.
+        std::set<std::pair<int64_t, int32_t>> chosen;
+        for (const auto &[layer, position, experts] : hook.seen)
+            for (const int32_t e : experts)
+                chosen.insert({layer, e});
+        for (int32_t layer = 0; layer < int32_t(c.nLayer); ++layer)
+            for (int32_t e = 0; e < int32_t(c.moe.nExpert); ++e)
+                QCOMPARE(usage.score(layer, e) > 0, chosen.count({layer, e}) == 1);
+        // A second run starts from the saved counts.
+        {
+            auto e = createEvaluator(*m_model, 8, defaultThreadPool(), o);
+            logitsOf(*e, {5});
+            e->saveProfile();
+        }
+        QCOMPARE(moe::ExpertUsage::load(o.usageProfilePath, int32_t(c.nLayer), int32_t(c.moe.nExpert)).tokens(),
+                 int64_t(5));
     }
 
     void forcedWeightsFollowTheScores()
