@@ -7,6 +7,7 @@
 #include "engine/cpu/thread_pool.h"
 #include "engine/runtime/inference_state.h"
 #include "engine/runtime/model.h"
+#include "tests/support/logits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,38 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using Logits = std::vector<float>;
+using test::medianRowRel;
 
-Logits readF32(const fs::path &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    Logits out;
-    if (!in)
-        return out;
-    in.seekg(0, std::ios::end);
-    out.resize(size_t(in.tellg()) / sizeof(float));
-    in.seekg(0);
-    in.read(reinterpret_cast<char *>(out.data()), std::streamsize(out.size() * sizeof(float)));
-    return out;
-}
-
-double relL2(const float *a, const float *b, int64_t n)
-{
-    double diff = 0.0, ref = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-        diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-        ref += double(b[i]) * b[i];
-    }
-    return ref > 0 ? std::sqrt(diff / ref) : std::sqrt(diff);
-}
-
-double medianRowRel(const Logits &a, const Logits &b, int64_t vocab)
-{
-    std::vector<double> rows;
-    for (size_t r = 0; r < a.size() / size_t(vocab); ++r)
-        rows.push_back(relL2(a.data() + r * vocab, b.data() + r * vocab, vocab));
-    std::sort(rows.begin(), rows.end());
-    return rows.empty() ? 0.0 : (rows[rows.size() / 2] + rows[(rows.size() - 1) / 2]) / 2.0;
-}
+Logits readF32(const fs::path &path) { return test::readF32(path.string()); }
 
 // Rows where the reference's top-1 leads top-2 by more than 1e-3 and the candidate disagrees.
 int topOneDisagreements(const Logits &candidate, const Logits &ref, int64_t vocab)

@@ -5,6 +5,7 @@
 // error on the same file. Every measured error is printed next to llama.cpp's.
 #include "engine/cpu/thread_pool.h"
 #include "engine/runtime/inference_state.h"
+#include "tests/support/logits.h"
 
 #include <QDir>
 #include <QFile>
@@ -19,39 +20,13 @@ using namespace enclave;
 
 namespace {
 
+using test::medianRowRel;
+using test::relL2;
 using Logits = std::vector<float>; // [32, vocab]
 
 QString refpack(const QString &rel) { return QStringLiteral(ENCLAVE_REFPACK_DIR "/") + rel; }
 
-Logits readF32(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QByteArray bytes = f.readAll();
-    Logits out(size_t(bytes.size()) / sizeof(float));
-    std::memcpy(out.data(), bytes.constData(), out.size() * sizeof(float));
-    return out;
-}
-
-double relL2(const float *a, const float *b, int64_t n)
-{
-    double diff = 0.0, ref = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-        diff += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
-        ref += double(b[i]) * b[i];
-    }
-    return std::sqrt(diff / ref);
-}
-
-double medianRowRel(const Logits &a, const Logits &b, int64_t vocab)
-{
-    std::vector<double> rows;
-    for (size_t r = 0; r < a.size() / size_t(vocab); ++r)
-        rows.push_back(relL2(a.data() + r * vocab, b.data() + r * vocab, vocab));
-    std::sort(rows.begin(), rows.end());
-    return (rows[rows.size() / 2] + rows[(rows.size() - 1) / 2]) / 2.0;
-}
+Logits readF32(const QString &path) { return test::readF32(path.toStdString()); }
 
 int argmax(const float *row, int64_t n) { return int(std::max_element(row, row + n) - row); }
 

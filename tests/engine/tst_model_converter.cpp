@@ -14,6 +14,7 @@
 #include "engine/tools/gguf_tokenizer_keys.h"
 #include "engine/model/gguf_writer.h"
 #include "engine/tools/model_converter.h"
+#include "tests/support/logits.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -28,6 +29,8 @@
 #include <fstream>
 
 using namespace enclave;
+using test::medianRowRel;
+using test::readF32;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,32 +42,6 @@ std::string hfDir(const std::string &model) { return kRefpack + "/models/" + mod
 std::string refGguf(const std::string &model, const std::string &type)
 {
     return kRefpack + "/models/" + model + "/gguf/" + model + "-" + type + ".gguf";
-}
-
-std::vector<float> readF32(const std::string &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
-    std::vector<float> out(bytes.size() / sizeof(float));
-    std::memcpy(out.data(), bytes.data(), out.size() * sizeof(float));
-    return out;
-}
-
-double rowRel(const float *a, const float *b, int64_t n)
-{
-    double d = 0, r = 0;
-    for (int64_t i = 0; i < n; ++i)
-        d += (double(a[i]) - b[i]) * (double(a[i]) - b[i]), r += double(b[i]) * b[i];
-    return std::sqrt(d / r);
-}
-
-double medianRowRel(const std::vector<float> &a, const std::vector<float> &b, int64_t vocab)
-{
-    std::vector<double> rows;
-    for (size_t r = 0; r < b.size() / size_t(vocab); ++r)
-        rows.push_back(rowRel(a.data() + r * vocab, b.data() + r * vocab, vocab));
-    std::sort(rows.begin(), rows.end());
-    return (rows[rows.size() / 2] + rows[(rows.size() - 1) / 2]) / 2.0;
 }
 
 std::vector<int32_t> promptIds()
