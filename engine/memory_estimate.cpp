@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 
 namespace enclave {
@@ -16,30 +17,58 @@ bool isRoutedExpert(const std::string &name)
     return name.find("_exps.") != std::string::npos || name.find(".experts.") != std::string::npos;
 }
 
+// a * b, or UINT64_MAX when the product does not fit: sizes from a file, or a context typed by a
+// person, must never wrap around to a small number.
+uint64_t mulSaturated(uint64_t a, uint64_t b)
+{
+    uint64_t out = 0;
+    return __builtin_mul_overflow(a, b, &out) ? UINT64_MAX : out;
+}
+
+uint64_t mulSaturated(std::initializer_list<uint64_t> factors)
+{
+    uint64_t out = 1;
+    for (uint64_t f : factors)
+        out = mulSaturated(out, f);
+    return out;
+}
+
+uint64_t nonNegative(int64_t v) { return v > 0 ? uint64_t(v) : 0; }
+
+uint64_t addSaturated(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
 } // namespace
 
 WeightBytes weightBytesOf(const ModelFiles &files)
 {
     WeightBytes w;
-    for (const TensorView &t : files.tensors())
-        (isRoutedExpert(t.name) ? w.experts : w.dense) += t.bytes;
+    for (const TensorView &t : files.tensors()) {
+        uint64_t &sum = isRoutedExpert(t.name) ? w.experts : w.dense;
+        sum = addSaturated(sum, t.bytes);
+    }
     return w;
 }
 
 uint64_t kvCacheBytes(const ModelConfig &c, int64_t contextLength)
 {
-    const int64_t perPosition = c.isMla() ? c.mla.kvLoraRank + c.mla.qkRopeDim
-                                          : c.nHeadKv * c.headDim + c.nHeadKv * c.headDimV;
-    return uint64_t(c.nLayer) * uint64_t(std::max<int64_t>(contextLength, 0)) * uint64_t(perPosition) * sizeof(float);
+    const uint64_t perPosition =
+        c.isMla() ? addSaturated(nonNegative(c.mla.kvLoraRank), nonNegative(c.mla.qkRopeDim))
+                  : mulSaturated(nonNegative(c.nHeadKv), addSaturated(nonNegative(c.headDim), nonNegative(c.headDimV)));
+    return mulSaturated({nonNegative(c.nLayer), nonNegative(contextLength), perPosition, sizeof(float)});
 }
 
 uint64_t scratchBytes(const ModelConfig &c, int64_t contextLength)
 {
-    const int64_t chunk = std::min<int64_t>(kEstimateChunkTokens, std::max<int64_t>(contextLength, 1));
-    const int64_t ffn = std::max(c.nFf, c.moe.nExpertUsed * c.moe.nFfExpert + c.moe.nFfShared);
-    const int64_t qkv = c.nHead * (c.headDim + c.headDimV) + 2 * c.nHeadKv * c.headDim;
-    const int64_t perToken = 4 * c.nEmbd + qkv + 3 * ffn + c.nVocab + c.nHead * contextLength;
-    return uint64_t(chunk) * uint64_t(perToken) * sizeof(float);
+    const uint64_t chunk = uint64_t(std::min<int64_t>(kEstimateChunkTokens, std::max<int64_t>(contextLength, 1)));
+    const uint64_t ffn =
+        std::max(nonNegative(c.nFf), addSaturated(mulSaturated(nonNegative(c.moe.nExpertUsed), nonNegative(c.moe.nFfExpert)),
+                                                  nonNegative(c.moe.nFfShared)));
+    const uint64_t qkv = addSaturated(mulSaturated(nonNegative(c.nHead), addSaturated(nonNegative(c.headDim), nonNegative(c.headDimV))),
+                                      mulSaturated({2, nonNegative(c.nHeadKv), nonNegative(c.headDim)}));
+    uint64_t perToken = mulSaturated(4, nonNegative(c.nEmbd));
+    for (uint64_t part : {qkv, mulSaturated(3, ffn), nonNegative(c.nVocab), mulSaturated(nonNegative(c.nHead), nonNegative(contextLength))})
+        perToken = addSaturated(perToken, part);
+    return mulSaturated({chunk, perToken, sizeof(float)});
 }
 
 MemoryNeeds estimateMemory(const WeightBytes &w, const ModelConfig &c, int64_t contextLength)

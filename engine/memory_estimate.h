@@ -6,6 +6,7 @@
 #include "engine/arch/model_config.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 namespace enclave {
@@ -23,9 +24,20 @@ struct MemoryNeeds {
     uint64_t expertWeights = 0;
     uint64_t kvCache = 0;   // float32 keys/values (MLA: latent + rope key) of every layer and position
     uint64_t scratch = 0;   // activations of one prompt chunk, logits, attention scores
-    uint64_t total() const { return denseWeights + expertWeights + kvCache + scratch; }
+    // Sums saturate at UINT64_MAX (sizes from a damaged file never wrap to a small number).
+    uint64_t total() const { return sum({denseWeights, expertWeights, kvCache, scratch}); }
     // What must sit on the GPU when the experts stay in RAM.
-    uint64_t withoutExperts() const { return denseWeights + kvCache + scratch; }
+    uint64_t withoutExperts() const { return sum({denseWeights, kvCache, scratch}); }
+
+private:
+    static uint64_t sum(std::initializer_list<uint64_t> parts)
+    {
+        uint64_t s = 0;
+        for (uint64_t p : parts)
+            if (__builtin_add_overflow(s, p, &s))
+                return UINT64_MAX;
+        return s;
+    }
 };
 
 enum class MemoryFit {

@@ -2,6 +2,8 @@
 // from the tensor table. Expert tensors: GGUF "*_exps*", Hugging Face "*.experts.<n>.*".
 #include "engine/model_info.h"
 
+#include "engine/model/printable.h"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -52,7 +54,7 @@ void fromGguf(const GgufModel &g, ModelInfo &info)
     if (const TensorView *embd = g.findTensor("token_embd.weight"); embd && !embd->shape.empty())
         info.vocabSize = std::max(info.vocabSize, embd->shape.front());
     if (info.layers <= 0)
-        throw std::runtime_error("GGUF metadata lacks " + a + ".block_count");
+        throw std::runtime_error("GGUF metadata lacks " + quotedName(a + ".block_count"));
 }
 
 int64_t jsonInt(const nlohmann::json &config, std::initializer_list<const char *> keys)
@@ -95,6 +97,8 @@ ModelInfo describeModel(const ModelFiles &files, const std::string &path)
     if (info.name.empty())
         info.name = std::filesystem::path(path).filename().replace_extension().string();
 
+    // Element counts are bounded by the file size (the loaders checked every tensor against it), so
+    // these sums cannot overflow; the expert counts come from metadata and are checked before use.
     int64_t expertParams = 0;
     for (const TensorView &t : files.tensors()) {
         if (!isParameterTensor(t.name))
@@ -105,8 +109,11 @@ ModelInfo describeModel(const ModelFiles &files, const std::string &path)
             expertParams += t.elements();
     }
     info.activeParams = info.totalParams - expertParams;
-    if (info.experts > 0 && expertParams > 0)
+    const bool expertCountsValid = info.experts > 0 && info.expertsUsed >= 0 && info.expertsUsed <= info.experts;
+    if (expertCountsValid && expertParams > 0)
         info.activeParams += expertParams / info.experts * info.expertsUsed;
+    else
+        info.activeParams = info.totalParams; // unknown split: every weight counts
     return info;
 }
 
@@ -132,11 +139,11 @@ std::string humanCount(int64_t n)
 std::string modelInfoText(const ModelInfo &i)
 {
     std::ostringstream out;
-    out << "model:        " << i.name << "\n"
-        << "path:         " << i.path << "\n"
+    out << "model:        " << printable(i.name) << "\n"
+        << "path:         " << printableText(i.path) << "\n"
         << "format:       " << i.format << " (" << i.fileBytes << " bytes, " << humanCount(int64_t(i.fileBytes))
         << "B)\n"
-        << "architecture: " << i.architecture << "\n"
+        << "architecture: " << printable(i.architecture) << "\n"
         << "parameters:   " << i.totalParams << " total (" << humanCount(i.totalParams) << "), " << i.activeParams
         << " active per token (" << humanCount(i.activeParams) << ")\n"
         << "layers:       " << i.layers << "\n"
@@ -171,7 +178,8 @@ std::string modelInfoJson(const ModelInfo &i)
         {"vocab_size", i.vocabSize},
         {"tensor_types", i.tensorTypes},
     };
-    return j.dump(2) + "\n";
+    // Names from the file may hold invalid UTF-8: replaced, never a failed dump.
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 } // namespace enclave

@@ -1,6 +1,9 @@
 // The architecture registry and the weight loading every family shares.
 #include "engine/arch/architectures.h"
 
+#include "engine/arch/config_limits.h"
+#include "engine/model/printable.h"
+
 #include <stdexcept>
 
 namespace enclave {
@@ -36,11 +39,12 @@ ModelConfig readModelConfig(const ModelFiles &files)
             c.family = f.family;
             readCommonConfig(reader, c);
             f.configure(reader, c);
+            validateModelConfig(c);
             return c;
         }
     }
-    throw std::runtime_error("unknown architecture '" + arch +
-                             "' (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
+    throw std::runtime_error("unknown architecture " + quotedName(arch) +
+                             " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
                              "deepseek2/deepseek_v2/deepseek_v3, kimi_k2)");
 }
 

@@ -1,8 +1,11 @@
 // ConfigReader and the hyper-parameters shared by every family.
 #include "engine/arch/config_reader.h"
 
+#include "engine/arch/config_limits.h"
 #include "engine/arch/weight_loader.h"
+#include "engine/model/printable.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -31,7 +34,7 @@ int64_t ConfigReader::requireGgufInt(const std::string &suffix) const
 {
     const auto v = ggufInt(suffix);
     if (!v)
-        throw std::runtime_error("GGUF metadata lacks " + m_arch + "." + suffix);
+        throw std::runtime_error("GGUF metadata lacks " + quotedName(m_arch + "." + suffix));
     return *v;
 }
 
@@ -124,6 +127,15 @@ double jsonNumber(const nlohmann::json &j, const char *key, double fallback)
     return it != j.end() && it->is_number() ? it->get<double>() : fallback;
 }
 
+// A RoPE scaling factor or frequency bound from a file: finite and within (0, 1e9].
+double ropeNumber(double v, const char *what)
+{
+    if (!std::isfinite(v) || v <= 0.0 || v > 1e9)
+        throw std::runtime_error(std::string("hyper-parameter out of range: ") + what + " is " + std::to_string(v) +
+                                 ", expected a positive number up to 1e9");
+    return v;
+}
+
 void readHfRope(const ConfigReader &r, ModelConfig &c)
 {
     const nlohmann::json *rp = r.hfRopeParameters();
@@ -131,14 +143,22 @@ void readHfRope(const ConfigReader &r, ModelConfig &c)
     if (!rp)
         return;
     std::string type = rp->value("rope_type", rp->value("type", std::string("default")));
-    const double factor = jsonNumber(*rp, "factor", 1.0);
+    const double factor = ropeNumber(jsonNumber(*rp, "factor", 1.0), "rope_scaling.factor");
     if (type == "llama3") {
-        c.rope.freqFactors = llama3FreqFactors(c.rope.dims, c.rope.theta, factor, jsonNumber(*rp, "low_freq_factor", 1.0),
-                                               jsonNumber(*rp, "high_freq_factor", 4.0),
-                                               jsonNumber(*rp, "original_max_position_embeddings", 8192.0));
+        const double low = ropeNumber(jsonNumber(*rp, "low_freq_factor", 1.0), "rope_scaling.low_freq_factor");
+        const double high = ropeNumber(jsonNumber(*rp, "high_freq_factor", 4.0), "rope_scaling.high_freq_factor");
+        if (high <= low)
+            throw std::runtime_error("hyper-parameters inconsistent: rope_scaling.high_freq_factor " +
+                                     std::to_string(high) + " is not above low_freq_factor " + std::to_string(low));
+        c.rope.theta = ropeNumber(c.rope.theta, "rope_theta");
+        c.rope.freqFactors = llama3FreqFactors(
+            c.rope.dims, c.rope.theta, factor, low, high,
+            ropeNumber(jsonNumber(*rp, "original_max_position_embeddings", 8192.0),
+                       "rope_scaling.original_max_position_embeddings"));
     } else if (type == "yarn" || type == "deepseek_yarn") {
         c.rope.yarnFactor = factor;
-        c.rope.yarnOriginalContext = int64_t(jsonNumber(*rp, "original_max_position_embeddings", 4096.0));
+        c.rope.yarnOriginalContext = integerFrom(jsonNumber(*rp, "original_max_position_embeddings", 4096.0), 1,
+                                                 kMaxContext, "rope_scaling.original_max_position_embeddings");
         c.rope.yarnBetaFast = jsonNumber(*rp, "beta_fast", 32.0);
         c.rope.yarnBetaSlow = jsonNumber(*rp, "beta_slow", 1.0);
         c.rope.yarnMscale = jsonNumber(*rp, "mscale", 1.0);
@@ -146,7 +166,7 @@ void readHfRope(const ConfigReader &r, ModelConfig &c)
     } else if (type == "linear") {
         c.rope.freqFactors.assign(size_t(c.rope.dims / 2), float(factor));
     } else if (type != "default") {
-        throw std::runtime_error("config.json: unsupported rope type '" + type + "'");
+        throw std::runtime_error("config.json: unsupported rope type " + quotedName(type));
     }
 }
 
@@ -160,10 +180,13 @@ void readGgufRope(const ConfigReader &r, ModelConfig &c)
         c.rope.freqFactors = tensorToFloats(*t);
     }
     const std::string type = r.files().gguf()->getString(r.architecture() + ".rope.scaling.type").value_or("none");
-    const double factor = r.ggufFloat("rope.scaling.factor").value_or(1.0);
+    const double factor = ropeNumber(r.ggufFloat("rope.scaling.factor").value_or(1.0), "rope.scaling.factor");
     if (type == "yarn" && factor > 1.0) {
         c.rope.yarnFactor = factor;
         c.rope.yarnOriginalContext = r.ggufInt("rope.scaling.original_context_length").value_or(c.nCtxTrain);
+        if (c.rope.yarnOriginalContext <= 0 || c.rope.yarnOriginalContext > kMaxContext)
+            throw std::runtime_error("hyper-parameter out of range: rope.scaling.original_context_length is " +
+                                     std::to_string(c.rope.yarnOriginalContext));
         c.rope.yarnMscaleAllDim = r.ggufFloat("rope.scaling.yarn_log_multiplier").value_or(0.0) / 0.1;
         c.rope.yarnMscale = c.rope.yarnMscaleAllDim;
         c.rope.yarnBetaFast = r.ggufFloat("rope.scaling.yarn_beta_fast").value_or(32.0);
@@ -197,7 +220,6 @@ void readCommonConfig(const ConfigReader &r, ModelConfig &c)
             throw std::runtime_error("missing tensor token_embd.weight");
         c.nVocab = embd->shape[0];
         c.tiedEmbeddings = r.files().findTensor("output.weight") == nullptr;
-        readGgufRope(r, c);
     } else {
         c.nLayer = r.requireHfInt({"num_hidden_layers"});
         c.nEmbd = r.requireHfInt({"hidden_size"});
@@ -210,19 +232,23 @@ void readCommonConfig(const ConfigReader &r, ModelConfig &c)
         c.normEps = float(r.hfFloat({"rms_norm_eps"}).value_or(1e-6));
         c.nVocab = r.requireHfInt({"vocab_size"});
         c.rope.dims = c.headDim;
-        if (const auto partial = r.hfFloat({"partial_rotary_factor"}))
-            c.rope.dims = int64_t(double(c.headDim) * *partial);
+        if (const auto partial = r.hfFloat({"partial_rotary_factor"})) {
+            if (!(*partial > 0.0 && *partial <= 1.0))
+                throw std::runtime_error("hyper-parameter out of range: partial_rotary_factor is " +
+                                         std::to_string(*partial) + ", expected a number in (0, 1]");
+            c.rope.dims = int64_t(double(std::clamp<int64_t>(c.headDim, 0, kMaxHeadDim)) * *partial);
+        }
         c.moe.nExpert = r.hfInt({"num_local_experts", "num_experts", "n_routed_experts"}).value_or(0);
         c.moe.nExpertUsed = r.hfInt({"num_experts_per_tok"}).value_or(0);
         c.moe.nFfExpert = r.hfInt({"moe_intermediate_size"}).value_or(c.nFf);
         c.tiedEmbeddings = r.hfBool({"tie_word_embeddings"}).value_or(false) ||
                            r.files().findTensor("lm_head.weight") == nullptr;
-        readHfRope(r, c);
     }
-    if (c.nLayer <= 0 || c.nEmbd <= 0 || c.nHead <= 0 || c.nHeadKv <= 0 || c.nHead % c.nHeadKv != 0 || c.nVocab <= 0)
-        throw std::runtime_error("inconsistent hyper-parameters: layers " + std::to_string(c.nLayer) + ", embedding " +
-                                 std::to_string(c.nEmbd) + ", heads " + std::to_string(c.nHead) + "/" +
-                                 std::to_string(c.nHeadKv));
+    checkBasicSizes(c); // before RoPE tables are sized from them
+    if (r.isGguf())
+        readGgufRope(r, c);
+    else
+        readHfRope(r, c);
 }
 
 float ModelConfig::attentionScale() const

@@ -3,6 +3,7 @@
 // top-k, routed scaling, leading dense layers, interleaved RoPE on the rope dims, YaRN.
 // The KV cache holds the compressed latent; k_b/v_b are applied per head (absorbed).
 #include "engine/arch/architectures.h"
+#include "engine/model/printable.h"
 
 #include <stdexcept>
 
@@ -44,7 +45,7 @@ void configureFromHf(const ConfigReader &r, ModelConfig &c)
     const std::string defaultScoring = c.architecture == "deepseek_v2" ? "softmax" : "sigmoid";
     const std::string scoring = r.hfString({"scoring_func"}).value_or(defaultScoring);
     if (scoring != "softmax" && scoring != "sigmoid")
-        throw std::runtime_error("config.json: unsupported scoring_func '" + scoring + "'");
+        throw std::runtime_error("config.json: unsupported scoring_func " + quotedName(scoring));
     c.moe.gating = scoring == "sigmoid" ? ExpertGating::Sigmoid : ExpertGating::Softmax;
     const std::string topk = r.hfString({"topk_method"}).value_or("greedy");
     if (topk != "greedy") {

@@ -1,5 +1,6 @@
 // WeightLoader: role → tensor, with shape checks and FP8 block-scale pickup.
 #include "engine/arch/weight_loader.h"
+#include "engine/model/printable.h"
 
 #include "engine/quant/traits.h"
 
@@ -18,7 +19,7 @@ std::string shapeText(const std::vector<int64_t> &shape)
 
 [[noreturn]] void shapeError(const TensorView &t, const std::vector<int64_t> &expected)
 {
-    throw std::runtime_error("tensor " + t.name + ": expected shape " + shapeText(expected) + ", found " +
+    throw std::runtime_error("tensor " + quotedName(t.name) + ": expected shape " + shapeText(expected) + ", found " +
                              shapeText(t.shape));
 }
 
@@ -29,7 +30,7 @@ std::vector<float> tensorToFloats(const TensorView &t)
     std::vector<float> out(size_t(t.elements()));
     const auto &traits = quantTraits(t.type);
     if (!traits.dequantizeRow || t.elements() % traits.blockElems != 0)
-        throw std::runtime_error("tensor " + t.name + ": type " + std::string(quantTypeName(t.type)) +
+        throw std::runtime_error("tensor " + quotedName(t.name) + ": type " + std::string(quantTypeName(t.type)) +
                                  " cannot be read as float");
     traits.dequantizeRow(t.data, out.data(), t.elements());
     return out;
@@ -70,7 +71,7 @@ void WeightLoader::attachFp8Scales(const std::string &name, Matrix &m) const
 {
     const TensorView *s = find(name + "_scale_inv");
     if (!s)
-        throw std::runtime_error("tensor " + name + ": FP8 weight without " + name + "_scale_inv");
+        throw std::runtime_error("tensor " + quotedName(name) + ": FP8 weight without " + quotedName(name + "_scale_inv"));
     if (s->shape.size() != 2 || s->shape[0] == 0 || s->shape[1] == 0)
         shapeError(*s, {(m.rows + 127) / 128, (m.cols + 127) / 128});
     const int64_t block = (m.rows + s->shape[0] - 1) / s->shape[0];
@@ -88,7 +89,7 @@ Matrix WeightLoader::matrix(WeightRole role, int64_t layer, int64_t rows, int64_
     const TensorView *t = n.empty() ? nullptr : find(n);
     if (!t) {
         if (required)
-            throw std::runtime_error("missing tensor " + (n.empty() ? std::string("(no name in this format)") : n));
+            throw std::runtime_error("missing tensor " + (n.empty() ? std::string("(no name in this format)") : quotedName(n)));
         return {};
     }
     return matrixFrom(*t, rows, cols);
@@ -100,7 +101,7 @@ std::vector<Matrix> WeightLoader::stacked(WeightRole role, int64_t layer, int64_
     const std::string n = name(role, layer);
     const TensorView *t = n.empty() ? nullptr : find(n);
     if (!t)
-        throw std::runtime_error("missing tensor " + n);
+        throw std::runtime_error("missing tensor " + quotedName(n));
     if (t->shape.size() != 3 || t->shape[0] != count || t->shape[1] != rows || t->shape[2] != cols)
         shapeError(*t, {count, rows, cols});
     std::vector<Matrix> out(static_cast<size_t>(count));
@@ -116,7 +117,7 @@ std::vector<float> WeightLoader::vector(WeightRole role, int64_t layer, int64_t 
     const TensorView *t = tn.empty() ? nullptr : find(tn);
     if (!t) {
         if (required)
-            throw std::runtime_error("missing tensor " + tn);
+            throw std::runtime_error("missing tensor " + quotedName(tn));
         return {};
     }
     if (t->elements() != n)

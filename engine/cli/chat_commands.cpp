@@ -1,6 +1,7 @@
 // enclave-cli template / run / chat: chat templates and generation from a terminal.
 #include "engine/chat_session.h"
 #include "engine/cli/args.h"
+#include "engine/model/json_limits.h"
 #include "engine/moe/routing_hook.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/text/tokenizer_files.h"
@@ -12,6 +13,18 @@
 
 namespace enclave::cli {
 namespace {
+
+// A --messages file: JSON, nested at most kMaxJsonDepth deep (the template walks it recursively).
+nlohmann::ordered_json parseMessagesFile(const std::string &path)
+{
+    const std::string text = readFile(path);
+    checkJsonDepth(text);
+    try {
+        return nlohmann::ordered_json::parse(text);
+    } catch (const nlohmann::json::exception &e) {
+        throw std::runtime_error("--messages " + path + ": not valid JSON: " + e.what());
+    }
+}
 
 std::vector<ChatMessage> messagesFromJson(const nlohmann::ordered_json &list)
 {
@@ -133,7 +146,7 @@ int runTemplate(const Args &a)
     const TokenizerSpec spec = loadTokenizerSpec(a.value("model"));
     if (spec.chatTemplate.empty())
         throw std::runtime_error(a.value("model") + ": the model has no chat template");
-    const auto messages = messagesFromJson(nlohmann::ordered_json::parse(readFile(a.value("messages"))));
+    const auto messages = messagesFromJson(parseMessagesFile(a.value("messages")));
     const Tokenizer tokenizer(spec);
     nlohmann::ordered_json extra = nlohmann::ordered_json::object();
     if (tokenizer.bosId() >= 0)

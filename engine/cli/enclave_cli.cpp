@@ -2,6 +2,7 @@
 // formats are a contract (see README): keep them.
 #include "engine/cli/args.h"
 #include "engine/engine_info.h"
+#include "engine/model/printable.h"
 
 #ifdef ENCLAVE_HAVE_CUDA
 #include "cuda/cuda_backend.h"
@@ -95,10 +96,10 @@ int main(int argc, char **argv)
         try {
             return c.run(parseArgs(argc, argv, 2, c.switches, c.positionals));
         } catch (const std::exception &e) {
-            std::fprintf(stderr, "enclave-cli %s: %s\n", c.name, e.what());
+            std::fprintf(stderr, "enclave-cli %s: %s\n", c.name, enclave::printableText(e.what()).c_str());
             return 1;
         }
     }
-    std::fprintf(stderr, "enclave-cli: unknown command '%s'\n%s", first.c_str(), kUsage);
+    std::fprintf(stderr, "enclave-cli: unknown command %s\n%s", enclave::quotedName(first).c_str(), kUsage);
     return 2;
 }

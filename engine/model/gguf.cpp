@@ -4,6 +4,7 @@
 #include "engine/model/gguf.h"
 
 #include "engine/model/gguf_reader.h"
+#include "engine/model/printable.h"
 
 #include <algorithm>
 #include <array>
@@ -36,12 +37,8 @@ std::string hex32(uint32_t v)
     return buf;
 }
 
-// A key or tensor name for a message; a damaged file can hold megabyte-long "names".
-std::string inQuotes(std::string_view s)
-{
-    constexpr size_t kMaxShown = 200;
-    return "'" + std::string(s.substr(0, kMaxShown)) + (s.size() > kMaxShown ? "...'" : "'");
-}
+// A key or tensor name for a message: escaped (a damaged file can hold control characters) and cut.
+std::string inQuotes(std::string_view s) { return quotedName(s); }
 
 bool mulOverflows(uint64_t a, uint64_t b, uint64_t *out) { return __builtin_mul_overflow(a, b, out); }
 
@@ -176,8 +173,10 @@ TensorInfo readTensorInfo(GgufReader &r, uint64_t index, uint64_t alignment)
     return t;
 }
 
-// Every tensor inside the file and no two overlapping (names were checked while reading).
-void checkDataLayout(GgufReader &r, const std::vector<TensorInfo> &infos, uint64_t dataOffset, uint64_t fileSize)
+// Every tensor inside the file, aligned for its type's loads, and no two overlapping (names were
+// checked while reading).
+void checkDataLayout(GgufReader &r, const std::vector<TensorInfo> &infos, uint64_t dataOffset, uint64_t fileSize,
+                     uint64_t alignment)
 {
     for (const TensorInfo &t : infos) {
         r.setContext("tensor " + inQuotes(t.name));
@@ -189,6 +188,12 @@ void checkDataLayout(GgufReader &r, const std::vector<TensorInfo> &infos, uint64
                    std::to_string(dataOffset) + "), " + std::to_string(t.bytes) + " bytes, ends at file offset " +
                    (overflow ? std::string("beyond 2^64") : std::to_string(end)) +
                    ", past the end of the file (" + std::to_string(fileSize) + " bytes)");
+        const auto need = static_cast<uint64_t>(quantDataAlignment(t.type));
+        if ((dataOffset + t.offset) % need != 0)
+            r.fail("data at file offset " + std::to_string(dataOffset + t.offset) + " is not a multiple of " +
+                   std::to_string(need) + " bytes, which " + std::string(quantTypeName(t.type)) +
+                   " data needs (general.alignment is " + std::to_string(alignment) +
+                   "); write the file again with the default alignment of 32");
     }
     std::vector<const TensorInfo *> order;
     order.reserve(infos.size());
@@ -250,7 +255,7 @@ void GgufFile::parse()
     }
     // note: the padding may run past the end of a file without tensors; nothing is read from it then.
     m_dataOffset = (r.pos() + m_alignment - 1) / m_alignment * m_alignment;
-    checkDataLayout(r, infos, m_dataOffset, m_file.size());
+    checkDataLayout(r, infos, m_dataOffset, m_file.size(), m_alignment);
 
     m_tensors.reserve(infos.size());
     for (TensorInfo &t : infos)

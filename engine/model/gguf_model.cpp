@@ -1,5 +1,6 @@
 // GgufModel: locating, opening and cross-checking the shards of a split GGUF model.
 #include "engine/model/gguf_model.h"
+#include "engine/model/printable.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -119,7 +120,7 @@ void GgufModel::mergeTensors()
         for (const TensorView &t : m_shards[s].tensors()) {
             auto [it, inserted] = m_tensorIndex.emplace(t.name, m_tensors.size());
             if (!inserted)
-                throw GgufError(m_shards[s].path() + ": tensor '" + t.name + "' is also in shard " +
+                throw GgufError(m_shards[s].path() + ": tensor " + quotedName(t.name) + " is also in shard " +
                                 m_shards[shardOf[it->second]].path());
             m_tensors.push_back(t);
             shardOf.push_back(s);

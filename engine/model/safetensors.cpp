@@ -1,5 +1,7 @@
 // SafetensorsFile: header length, JSON header and per-tensor validation (layout in safetensors.h).
 #include "engine/model/safetensors.h"
+#include "engine/model/json_limits.h"
+#include "engine/model/printable.h"
 
 #include <algorithm>
 #include <array>
@@ -29,7 +31,7 @@ constexpr std::array<DtypeInfo, 17> kDtypes = {{
     {"I64", 8},  {"U64", 8}, {"F64", 8}, {"C64", 8},
 }};
 
-std::string inQuotes(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string inQuotes(std::string_view s) { return quotedName(s); }
 
 } // namespace
 
@@ -86,7 +88,10 @@ json SafetensorsFile::parseHeader(uint64_t headerBytes) const
     const char *begin = reinterpret_cast<const char *>(m_file.data() + 8);
     json header;
     try {
+        checkJsonDepth({begin, headerBytes});
         header = json::parse(begin, begin + headerBytes);
+    } catch (const std::runtime_error &e) {
+        fail("header: " + std::string(e.what()));
     } catch (const json::exception &e) {
         fail("header is not valid JSON: " + std::string(e.what()));
     }
@@ -125,7 +130,7 @@ std::vector<uint64_t> unsignedArray(const json &entry, const char *field, const 
     out.reserve(it->size());
     for (const json &e : *it) {
         if (!e.is_number_unsigned())
-            failTensor(path, name, std::string("\"") + field + "\" contains " + e.dump() +
+            failTensor(path, name, std::string("\"") + field + "\" contains " + printable(e.dump()) +
                                        ", expected non-negative integers");
         out.push_back(e.get<uint64_t>());
     }
@@ -202,6 +207,11 @@ void SafetensorsFile::readEntries(const json &header)
                            std::to_string(entries[i - 1].begin) + ", " + std::to_string(entries[i - 1].end) + ")");
     for (Entry &e : entries) {
         if (const std::optional<QuantType> type = quantTypeFromSafetensors(e.dtype)) {
+            const uint64_t fileOffset = m_dataOffset + e.begin;
+            if (fileOffset % uint64_t(quantDataAlignment(*type)) != 0)
+                failTensor(path(), e.name, e.dtype + " data at file offset " + std::to_string(fileOffset) +
+                                               " is not a multiple of " + std::to_string(quantDataAlignment(*type)) +
+                                               " bytes; save the checkpoint again (its writer pads the header)");
             m_index.emplace(e.name, m_tensors.size());
             m_tensors.push_back(TensorView{std::move(e.name), *type, std::move(e.shape),
                                            m_file.data() + m_dataOffset + e.begin, e.end - e.begin});
@@ -222,7 +232,7 @@ const TensorView *SafetensorsFile::findTensor(std::string_view name) const
     if (auto it = m_index.find(name); it != m_index.end())
         return &m_tensors[it->second];
     if (auto it = m_unsupportedIndex.find(name); it != m_unsupportedIndex.end())
-        fail("tensor " + inQuotes(name) + " has dtype " + m_unsupported[it->second].dtype +
+        fail("tensor " + inQuotes(name) + " has dtype " + printable(m_unsupported[it->second].dtype) +
              ", which is not supported (supported: F32, F16, BF16, F8_E4M3)");
     return nullptr;
 }

@@ -1,6 +1,8 @@
 // SafetensorsModel: locating config.json, the index and the shards of a Hugging Face checkpoint,
 // and checking that the index and the shards agree.
 #include "engine/model/safetensors_model.h"
+#include "engine/model/json_limits.h"
+#include "engine/model/printable.h"
 
 #include <filesystem>
 #include <fstream>
@@ -55,9 +57,12 @@ json readJsonFile(const std::string &path)
     if (!in)
         throw SafetensorsError(path + ": cannot read");
     try {
+        checkJsonDepth(text.str());
         return json::parse(text.str());
     } catch (const json::exception &e) {
         throw SafetensorsError(path + ": not valid JSON: " + e.what());
+    } catch (const std::runtime_error &e) {
+        throw SafetensorsError(path + ": " + e.what());
     }
 }
 
@@ -118,7 +123,7 @@ void SafetensorsModel::openIndexed(const std::string &indexPath)
     std::set<std::string> shardNames;
     for (const auto &[tensor, shard] : map->items()) {
         if (!shard.is_string() || !isPlainFileName(shard.get<std::string>()))
-            throw SafetensorsError(indexPath + ": weight_map entry '" + tensor + "' is " + shard.dump() +
+            throw SafetensorsError(indexPath + ": weight_map entry " + quotedName(tensor) + " is " + printable(shard.dump()) +
                                    ", expected the file name of a shard in the same folder");
         shardNames.insert(shard.get<std::string>());
     }
@@ -134,7 +139,7 @@ void SafetensorsModel::openIndexed(const std::string &indexPath)
     for (const auto &[tensor, shard] : map->items()) {
         const SafetensorsFile &file = m_shards[shardIndex.at(shard.get<std::string>())];
         if (!file.contains(tensor))
-            throw SafetensorsError(file.path() + ": tensor '" + tensor + "' is missing (" + kSafetensorsIndexName +
+            throw SafetensorsError(file.path() + ": tensor " + quotedName(tensor) + " is missing (" + kSafetensorsIndexName +
                                    " places it in this shard)");
     }
 }
@@ -146,7 +151,7 @@ void SafetensorsModel::mergeTensors()
         const auto claim = [&](const std::string &name) {
             auto [it, inserted] = m_shardOf.emplace(name, s);
             if (!inserted)
-                throw SafetensorsError(shard.path() + ": tensor '" + name + "' is also in " +
+                throw SafetensorsError(shard.path() + ": tensor " + quotedName(name) + " is also in " +
                                        m_shards[it->second].path());
         };
         for (const TensorView &t : shard.tensors()) {

@@ -26,4 +26,11 @@ int64_t quantBlockElems(QuantType type) { return quantTraits(type).blockElems; }
 
 int64_t quantBlockBytes(QuantType type) { return quantTraits(type).blockBytes; }
 
+int64_t quantDataAlignment(QuantType type)
+{
+    if (type == QuantType::F32)
+        return 4;
+    return type == QuantType::F8_E4M3 ? 1 : 2;
+}
+
 } // namespace enclave

@@ -39,6 +39,9 @@ std::string_view quantTypeName(QuantType type);
 int64_t quantBlockElems(QuantType type);
 // Bytes per block.
 int64_t quantBlockBytes(QuantType type);
+// Byte alignment the kernels need for a tensor's data: 4 for F32 (read as float), 1 for the
+// single-byte F8_E4M3, 2 for everything else (f16 scales lead every block).
+int64_t quantDataAlignment(QuantType type);
 // Bytes of a row of n elements; n must be a multiple of quantBlockElems(type).
 inline int64_t quantRowBytes(QuantType type, int64_t n) { return n / quantBlockElems(type) * quantBlockBytes(type); }
 

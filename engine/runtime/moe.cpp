@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 namespace enclave {
 namespace {
@@ -53,14 +55,20 @@ std::vector<float> weightsOf(const MoeConfig &m, const std::vector<float> &score
     return weights;
 }
 
+// A score as a sort key: NaN (from NaN weights in a damaged file) ranks below everything, so
+// every comparison is a strict weak order and the sorts stay inside their ranges.
+float rankOf(float v) { return std::isnan(v) ? -INFINITY : v; }
+
 // Indices of the k largest values (ties: lower index first).
 std::vector<int> topK(const std::vector<float> &values, int64_t k)
 {
     std::vector<int> order(values.size());
     std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int a, int b) { return values[size_t(a)] > values[size_t(b)] ||
-                                                 (values[size_t(a)] == values[size_t(b)] && a < b); });
+    k = std::clamp<int64_t>(k, 0, int64_t(order.size()));
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+        const float va = rankOf(values[size_t(a)]), vb = rankOf(values[size_t(b)]);
+        return va > vb || (va == vb && a < b);
+    });
     order.resize(size_t(k));
     return order;
 }
@@ -72,7 +80,7 @@ void maskGroups(const MoeConfig &m, std::vector<float> &selection)
     std::vector<float> groupScore(size_t(m.nGroup));
     for (int64_t g = 0; g < m.nGroup; ++g) {
         std::vector<float> members(selection.begin() + g * perGroup, selection.begin() + (g + 1) * perGroup);
-        std::sort(members.begin(), members.end(), std::greater<>());
+        std::sort(members.begin(), members.end(), [](float a, float b) { return rankOf(a) > rankOf(b); });
         groupScore[size_t(g)] = m.groupScoreTopTwo && members.size() >= 2 ? members[0] + members[1] : members[0];
     }
     const std::vector<int> keep = topK(groupScore, m.topkGroup);
@@ -175,6 +183,10 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         if (ctx.hook) {
             ids.assign(r.experts.begin(), r.experts.end());
             ctx.hook->routed(layer, ctx.firstPos + t, ids);
+            for (int32_t id : ids)
+                if (id < 0 || id >= m.nExpert)
+                    throw std::runtime_error("routing of layer " + std::to_string(layer) + " names expert " +
+                                             std::to_string(id) + ", outside 0.." + std::to_string(m.nExpert - 1));
             if (!std::equal(ids.begin(), ids.end(), r.experts.begin())) {
                 r.experts.assign(ids.begin(), ids.end());
                 r.weights = routingWeightsFor(m, tokenLogits, ids);

@@ -1,5 +1,6 @@
 // Naming a checkpoint: config.json's _name_or_path, then the path's components from the last one up.
 #include "engine/tools/model_name.h"
+#include "engine/model/json_limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -8,6 +9,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string_view>
 
 namespace enclave {
@@ -76,7 +78,14 @@ std::string nameInConfig(const fs::path &folder)
     std::ifstream in(folder / "config.json");
     if (!in)
         return {};
-    const nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        checkJsonDepth(text.str());
+    } catch (const std::runtime_error &) {
+        return {}; // the loader reports it
+    }
+    const nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
     if (!config.is_object() || !config.contains("_name_or_path") || !config["_name_or_path"].is_string())
         return {};
     const std::string value = config["_name_or_path"].get<std::string>();
