@@ -6,6 +6,7 @@
 #include <QFileInfo>
 
 #include "app/engine_worker.h"
+#include "app/logging.h"
 #include "app/storage_worker.h"
 #include "engine/engine_info.h"
 #if defined(ENCLAVE_HAVE_CUDA)
@@ -37,11 +38,12 @@ const cuda::CudaDeviceList &cudaDevices()
 } // namespace
 
 AppContext::AppContext(const QString &dataDirectory, QObject *parent)
-    : QObject(parent), m_dataDirectory(QDir(dataDirectory).absolutePath())
+    : QObject(parent), m_dataDirectory(QDir(dataDirectory).absolutePath()), m_loadMarker(m_dataDirectory)
 {
     registerStorageMetaTypes();
     QDir().mkpath(m_dataDirectory);
     QFile::setPermissions(m_dataDirectory, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    m_crashedLoad = m_loadMarker.read();
     m_library.setDataDirectory(m_dataDirectory);
     m_storage = new StorageWorker;
     m_storage->moveToThread(&m_storageThread);
@@ -125,6 +127,11 @@ void AppContext::connectStorage()
         if (!notice.isEmpty())
             setNotice(notice);
     }, q);
+    connect(s, &StorageWorker::openedReadOnly, this, [this](const QString &reason) {
+        m_readOnlyReason = reason;
+        emit readOnlyChanged();
+    }, q);
+    connect(s, &StorageWorker::messageNotStored, &m_chat, &ChatController::onMessageNotStored, q);
     connect(s, &StorageWorker::failed, this, &AppContext::setNotice, q);
     connect(s, &StorageWorker::failed, &m_library, &ModelLibrary::onStorageFailed, q);
     connect(s, &StorageWorker::conversationsLoaded, &m_conversations, &ConversationListModel::setConversations, q);
@@ -158,19 +165,11 @@ void AppContext::connectEngine()
     connect(e, &EngineWorker::finished, &m_chat, &ChatController::onGenerationFinished, q);
     connect(&m_chat, &ChatController::measureContextRequested, e, &EngineWorker::measureContext, q);
     connect(e, &EngineWorker::contextMeasured, &m_chat, &ChatController::onContextMeasured, q);
-    connect(e, &EngineWorker::modelLoaded, this, [this](qint64 id, const QJsonObject &info) {
-        m_loadingModelId = 0;
-        m_modelInfo = info.toVariantMap();
-        m_loadedModelId = id;
-        m_modelError.clear();
-        if (const auto *m = m_library.record(id))
-            m_modelName = ModelLibrary::displayName(m->path);
-        m_chat.setModelReady(true, m_modelName);
-        m_chat.measureContext();
-        QMetaObject::invokeMethod(m_storage, "touchModel", Qt::QueuedConnection, Q_ARG(qint64, id));
-        emit modelLoadedChanged();
-    }, q);
-    connect(e, &EngineWorker::modelLoadFailed, this, [this](qint64, const QString &error) {
+    connect(this, &AppContext::engineEchoRequested, e, &EngineWorker::echo, q);
+    connect(e, &EngineWorker::echoed, this, &AppContext::clearLoadMarker, q);
+    connect(e, &EngineWorker::modelLoaded, this, &AppContext::onModelLoaded, q);
+    connect(e, &EngineWorker::modelLoadFailed, this, [this](qint64 id, const QString &error) {
+        clearLoadMarker(id);
         m_loadingModelId = 0;
         m_loadedModelId = 0;
         m_modelInfo.clear();
@@ -190,6 +189,31 @@ void AppContext::connectEngine()
     connect(&m_library, &ModelLibrary::imported, this, &AppContext::loadModel);
 }
 
+void AppContext::onModelLoaded(qint64 id, const QJsonObject &info)
+{
+    m_loadingModelId = 0;
+    m_modelInfo = info.toVariantMap();
+    m_loadedModelId = id;
+    m_modelError.clear();
+    if (const auto *m = m_library.record(id))
+        m_modelName = ModelLibrary::displayName(m->path);
+    m_chat.setModelReady(true, m_modelName);
+    m_chat.measureContext();
+    // The echo comes back after the open conversation's first render: then the load is safe.
+    emit engineEchoRequested(id);
+    QMetaObject::invokeMethod(m_storage, "touchModel", Qt::QueuedConnection, Q_ARG(qint64, id));
+    emit modelLoadedChanged();
+}
+
+void AppContext::clearLoadMarker(qint64 id)
+{
+    if (id != m_markedModelId)
+        return; // another load wrote the marker since
+    m_loadMarker.clear();
+    m_markedModelId = 0;
+    m_crashedLoad.reset();
+}
+
 void AppContext::unloadModel()
 {
     if (m_loadedModelId == 0 || m_loadingModelId != 0)
@@ -207,6 +231,9 @@ void AppContext::loadModel(qint64 modelId)
     m_modelName = ModelLibrary::displayName(m->path);
     m_modelError.clear();
     emit modelLoadedChanged();
+    // note: a marker that cannot be written (a full disk) is only logged: the load goes ahead.
+    m_loadMarker.write({modelId, m->path});
+    m_markedModelId = modelId;
     emit engineLoadRequested(modelId, m->path, modelLoadOptions());
 }
 
@@ -224,18 +251,34 @@ QJsonObject AppContext::modelLoadOptions() const
             {QStringLiteral("profile_path"), profile}};
 }
 
-// The library's list changed; on the first listing, the model used last is loaded again.
+// The library's list changed; on the first listing, the model used last is loaded again,
+// unless loading it is what crashed the app last time.
 void AppContext::onModelsListed(const QList<storage::ModelRecord> &models)
 {
     if (m_modelsListed)
         return;
     m_modelsListed = true;
     for (const auto &m : models) {
-        if (m.lastUsedAt > 0 && QFileInfo::exists(m.path)) {
+        if (m.lastUsedAt <= 0 || !QFileInfo::exists(m.path))
+            continue;
+        if (m_crashedLoad && (m_crashedLoad->modelId == m.id || m_crashedLoad->path == m.path))
+            skipCrashedModel(m);
+        else
             loadModel(m.id);
-            return;
-        }
+        return;
     }
+}
+
+// The marker stays: every start skips the model until a load from Models succeeds.
+void AppContext::skipCrashedModel(const storage::ModelRecord &model)
+{
+    m_modelName = ModelLibrary::displayName(model.path);
+    m_modelError = tr("Enclave closed unexpectedly while loading %1 last time, so it was not loaded again. "
+                      "Load it from Models if you trust the file.")
+                       .arg(m_modelName);
+    moduleLogger("app")->warn("AppContext: {} crashed the app while loading last time; not loaded at start",
+                              model.path.toStdString());
+    emit modelLoadedChanged();
 }
 
 // On start, the most recently active conversation is opened again.

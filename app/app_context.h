@@ -6,6 +6,7 @@
 #include "app/chat_controller.h"
 #include "app/conversation_list_model.h"
 #include "app/model_library.h"
+#include "app/model_load_marker.h"
 
 #include <QObject>
 #include <QThread>
@@ -30,6 +31,10 @@ class AppContext : public QObject {
     Q_PROPERTY(QString version READ version CONSTANT)
     Q_PROPERTY(bool ready READ ready NOTIFY readyChanged)
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
+    // The database could only be opened read-only (a full disk...): nothing can be saved
+    // until a restart; readOnlyReason says why and what to do, in words.
+    Q_PROPERTY(bool readOnly READ readOnly NOTIFY readOnlyChanged)
+    Q_PROPERTY(QString readOnlyReason READ readOnlyReason NOTIFY readOnlyChanged)
     Q_PROPERTY(bool modelLoaded READ modelLoaded NOTIFY modelLoadedChanged)
     Q_PROPERTY(bool modelLoading READ modelLoading NOTIFY modelLoadedChanged)
     Q_PROPERTY(QString modelName READ modelName NOTIFY modelLoadedChanged)
@@ -69,6 +74,8 @@ public:
     QString version() const;
     bool ready() const { return m_ready; }
     QString notice() const { return m_notice; }
+    bool readOnly() const { return !m_readOnlyReason.isEmpty(); }
+    QString readOnlyReason() const { return m_readOnlyReason; }
     bool modelLoaded() const { return m_loadedModelId != 0; }
     bool modelLoading() const { return m_loadingModelId != 0; }
     QString modelName() const { return m_modelName; }
@@ -109,12 +116,14 @@ public:
 signals:
     void readyChanged();
     void noticeChanged();
+    void readOnlyChanged();
     void modelLoadedChanged();
     void openRequested(const QString &databasePath);
     void loadConversationsRequested();
     void loadModelsRequested();
     void engineLoadRequested(qint64 modelId, const QString &path, const QJsonObject &options);
     void engineUnloadRequested();
+    void engineEchoRequested(qint64 modelId);
     void appSettingsChanged();
     void saveSettingRequested(const QString &key, const QString &value);
     void loadSettingsRequested();
@@ -124,6 +133,10 @@ private:
     void connectStorage();
     void connectEngine();
     void onModelsListed(const QList<enclave::storage::ModelRecord> &models);
+    void onModelLoaded(qint64 id, const QJsonObject &info);
+    // The load marker is removed once model `id` loaded and rendered, or failed without a crash.
+    void clearLoadMarker(qint64 id);
+    void skipCrashedModel(const storage::ModelRecord &model);
     void setNotice(const QString &notice);
     void applySettings(const QVariantMap &settings);
     void reopenLastConversation(const QList<enclave::storage::Conversation> &conversations);
@@ -151,6 +164,10 @@ private:
     QString m_modelError;
     QVariantMap m_modelInfo;
     QString m_notice;
+    QString m_readOnlyReason;
+    ModelLoadMarker m_loadMarker;
+    qint64 m_markedModelId = 0;                          // the load the marker on disk names
+    std::optional<ModelLoadMarker::Entry> m_crashedLoad; // the marker found at start
 };
 
 } // namespace enclave::app

@@ -51,6 +51,7 @@ bool ChatController::sendMessage(const QString &text)
     const QString content = text.trimmed();
     if (content.isEmpty())
         return false;
+    setSendError({});
     setPendingSend(m_pendingSend + 1);
     if (!m_conversationId)
         emit createConversationRequested(titleFromMessage(content), content);
@@ -119,6 +120,7 @@ void ChatController::editMessage(qint64 userMessageId, const QString &text)
     const QString content = text.trimmed();
     if (!m || m->role != QLatin1String("user") || content.isEmpty() || generating())
         return;
+    setSendError({});
     setPendingSend(m_pendingSend + 1);
     emit addMessageRequested(m_conversationId, m->parentId, QStringLiteral("user"), content, QStringLiteral("complete"),
                              {});
@@ -165,6 +167,19 @@ void ChatController::onMessageAdded(const storage::Message &message)
         requestAnswer(message.id);
     } else if (message.role == QLatin1String("assistant") && m_awaitingAssistant) {
         startGeneration(message);
+    }
+}
+
+void ChatController::onMessageNotStored(qint64, const QString &role, const QString &content, const QString &reason)
+{
+    if (role == QLatin1String("user")) {
+        setPendingSend(std::max(0, m_pendingSend - 1));
+        setSendError(tr("Your message could not be saved: %1. It is back in the message box.").arg(reason));
+        emit draftReturned(content);
+    } else if (role == QLatin1String("assistant") && m_awaitingAssistant) {
+        m_awaitingAssistant = false;
+        emit generatingChanged();
+        setSendError(tr("The answer could not be started: %1.").arg(reason));
     }
 }
 
@@ -386,6 +401,14 @@ void ChatController::onConversationRemoved(qint64 id)
 {
     if (id == m_conversationId)
         newConversation();
+}
+
+void ChatController::setSendError(const QString &error)
+{
+    if (error == m_sendError)
+        return;
+    m_sendError = error;
+    emit sendErrorChanged();
 }
 
 void ChatController::setPendingSend(int pending)

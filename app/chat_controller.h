@@ -24,6 +24,8 @@ class ChatController : public QObject {
     Q_PROPERTY(bool busy READ busy NOTIFY busyChanged)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString lastNotice READ lastNotice NOTIFY lastNoticeChanged)
+    // Why the last message sent could not be stored (its text went back to the composer).
+    Q_PROPERTY(QString sendError READ sendError NOTIFY sendErrorChanged)
     Q_PROPERTY(QString systemPrompt READ systemPrompt NOTIFY optionsChanged)
     Q_PROPERTY(QVariantMap settings READ settings NOTIFY optionsChanged)
     Q_PROPERTY(QVariantMap defaults READ defaults NOTIFY optionsChanged)
@@ -41,6 +43,7 @@ public:
     bool busy() const { return m_pendingSend > 0; }
     bool generating() const { return m_generatingId != 0 || m_awaitingAssistant; }
     QString lastNotice() const { return m_lastNotice; }
+    QString sendError() const { return m_sendError; }
     // The open conversation's system prompt, or the app-wide default when it has none.
     QString systemPrompt() const { return m_systemPrompt.isEmpty() ? m_defaultPrompt : m_systemPrompt; }
     qint64 contextTokens() const { return m_contextTokens; }
@@ -94,6 +97,9 @@ public slots:
     void onMessagesLoaded(qint64 conversationId, const QList<enclave::storage::Message> &branch,
                           const QList<enclave::storage::Message> &all);
     void onMessageAdded(const enclave::storage::Message &message);
+    // The store refused a message (a full disk...): a user's text goes back to the composer
+    // (draftReturned) with the reason in sendError; an answer's placeholder stops waiting.
+    void onMessageNotStored(qint64 conversationId, const QString &role, const QString &content, const QString &reason);
     void onConversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void onConversationLoaded(const enclave::storage::Conversation &conversation);
     void onConversationRemoved(qint64 id);
@@ -127,9 +133,13 @@ signals:
     void measureContextRequested(qint64 conversationId, const QJsonArray &messages, int contextLength);
     void optionsSaveRequested(qint64 conversationId, const QString &systemPrompt, const QJsonObject &settings);
     void lastNoticeChanged();
+    void sendErrorChanged();
+    // Text the user sent that was not stored: the composer takes it back.
+    void draftReturned(const QString &text);
 
 private:
     void setPendingSend(int pending);
+    void setSendError(const QString &error);
     void startGeneration(const storage::Message &placeholder);
     void requestAnswer(qint64 parentId);
     void refreshBranchInfo();
@@ -154,6 +164,7 @@ private:
     qint64 m_reasoningMs = -1;      // until the first answer text (or the end); -1: still thinking
     QString m_modelName;
     QString m_lastNotice;
+    QString m_sendError;
     QString m_systemPrompt;
     QJsonObject m_settings; // only what the user changed from the defaults
     QJsonObject m_defaults; // app-wide

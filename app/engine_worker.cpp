@@ -80,6 +80,7 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObj
         m_tokenizer = std::move(tokenizer);
         m_session = makeSession(ctx);
         m_loadContext = ctx;
+        renderSample();
         const ModelConfig &c = m_model->config();
         const QJsonObject info{{QStringLiteral("architecture"), QString::fromStdString(c.architecture)},
                                {QStringLiteral("context_length"), qint64(ctx)},
@@ -99,6 +100,17 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObj
 }
 
 void EngineWorker::setThreads(int threads) { setDefaultThreadCount(threads); }
+
+void EngineWorker::echo(qint64 token) { emit echoed(token); }
+
+// The chat template's first render belongs to the load: a template that crashes the app
+// does so while the load marker (ModelLoadMarker) is on disk.
+void EngineWorker::renderSample()
+{
+    const std::vector<ChatMessage> sample{{"system", "You are a helpful assistant.", {}, {}},
+                                          {"user", "Hello!", {}, {}}};
+    m_session->countTokens(sample);
+}
 
 std::unique_ptr<ChatSession> EngineWorker::makeSession(int64_t contextLength)
 {

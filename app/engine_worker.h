@@ -43,6 +43,8 @@ public slots:
     // How many tokens of a context of contextLength (0: the one chosen at load) these
     // messages take; answers contextMeasured.
     void measureContext(qint64 conversationId, const QJsonArray &messages, int contextLength);
+    // Answers echoed(token) once every request queued before it has run (without crashing).
+    void echo(qint64 token);
 
 signals:
     void modelLoaded(qint64 modelId, const QJsonObject &info);
@@ -54,10 +56,12 @@ signals:
     // reason: stop token | stop string | length | context full | cancelled | error.
     void finished(qint64 requestId, const QString &reason, const QJsonObject &stats);
     void contextMeasured(qint64 conversationId, qint64 tokens, qint64 capacity);
+    void echoed(qint64 token);
 
 private:
     // A session with this context length (0: the load-time one), rebuilt only when it changes.
     void useContextLength(int contextLength);
+    void renderSample();
 
     std::unique_ptr<Model> m_model;
     std::unique_ptr<Tokenizer> m_tokenizer;

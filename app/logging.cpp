@@ -1,4 +1,5 @@
-// Logging setup: rotating file (5 MiB × 3) + stderr, shared by every module logger.
+// Logging setup: rotating file (5 MiB × 3) + stderr, shared by every module logger. Every
+// line is flushed as it is written, so the lines before a crash are in the file.
 #include "app/logging.h"
 
 #include <QDir>
@@ -59,8 +60,9 @@ void setupLogging(const QString &logDirectory, bool verbose)
     for (const char *name : kModules) {
         spdlog::drop(name);
         auto log = std::make_shared<spdlog::logger>(name, sinks.begin(), sinks.end());
-        log->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
-        log->flush_on(spdlog::level::warn);
+        const auto level = verbose ? spdlog::level::debug : spdlog::level::info;
+        log->set_level(level);
+        log->flush_on(level);
         spdlog::register_logger(log);
     }
     spdlog::set_default_logger(spdlog::get("app"));

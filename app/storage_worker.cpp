@@ -1,4 +1,5 @@
-// StorageWorker: each slot is one store call; every failure becomes failed(message).
+// StorageWorker: each slot is one store call; every failure becomes failed(message), in words
+// (a full disk says so), except a message that was not stored: messageNotStored gives it back.
 #include "app/storage_worker.h"
 
 #include "storage/sqlite_handle.h"
@@ -7,10 +8,54 @@
 #include "storage/conversation_store.h"
 
 #include <QFile>
+#include <QFileInfo>
 
 #include "app/logging.h"
 
 namespace enclave::app {
+namespace {
+
+QString folderOf(const storage::Database &db) { return QFileInfo(db.path()).absolutePath(); }
+
+// Why a store call on the database in folder failed, for the user: the disk's state when
+// that is the reason, else SQLite's message.
+QString describeFailure(const std::exception &e, const QString &folder, bool readOnly)
+{
+    const auto *error = dynamic_cast<const storage::StorageError *>(&e);
+    const QString what = QString::fromUtf8(e.what());
+    switch (error ? storage::writeFailureCause(error->code(), folder) : storage::ReadOnlyCause::None) {
+    case storage::ReadOnlyCause::DiskFull: return StorageWorker::tr("the disk is full");
+    case storage::ReadOnlyCause::Busy: return StorageWorker::tr("another program is using your conversations");
+    case storage::ReadOnlyCause::NotWritable:
+        return readOnly ? StorageWorker::tr("your conversations are open read-only")
+                        : StorageWorker::tr("the database cannot be written (%1)").arg(what);
+    case storage::ReadOnlyCause::DiskError: return StorageWorker::tr("the disk reported an error (%1)").arg(what);
+    case storage::ReadOnlyCause::None: break;
+    }
+    return what.isEmpty() ? StorageWorker::tr("unknown error") : what;
+}
+
+QString readOnlyMessage(const storage::Database &db)
+{
+    switch (db.readOnlyCause()) {
+    case storage::ReadOnlyCause::DiskFull:
+        return StorageWorker::tr("The disk is full: Enclave opened your conversations read-only. "
+                                 "Free some space and restart Enclave.");
+    case storage::ReadOnlyCause::DiskError:
+        return StorageWorker::tr("The disk reported an error (%1): Enclave opened your conversations read-only. "
+                                 "Check the disk and restart Enclave.").arg(db.readOnlyDetail());
+    case storage::ReadOnlyCause::Busy:
+        return StorageWorker::tr("Another program is using your conversations: Enclave opened them read-only. "
+                                 "Close it and restart Enclave.");
+    case storage::ReadOnlyCause::NotWritable:
+        return StorageWorker::tr("Enclave cannot write to %1: it opened your conversations read-only. "
+                                 "Check the folder's permissions and restart Enclave.").arg(folderOf(db));
+    case storage::ReadOnlyCause::None: break;
+    }
+    return {};
+}
+
+} // namespace
 
 void registerStorageMetaTypes()
 {
@@ -28,36 +73,58 @@ StorageWorker::StorageWorker(QObject *parent) : QObject(parent) {}
 
 StorageWorker::~StorageWorker() = default;
 
-template <typename Fn> void StorageWorker::guarded(const char *what, Fn &&fn)
+template <typename Fn> QString StorageWorker::attempt(const char *what, Fn &&fn)
 {
-    if (!m_store) {
-        emit failed(QStringLiteral("%1: the database is not open").arg(QLatin1String(what)));
-        return;
-    }
+    if (!m_store)
+        return tr("the database is not open");
     try {
         fn(*m_store);
+        return {};
     } catch (const std::exception &e) {
         moduleLogger("storage")->error("StorageWorker::{}: {}", what, e.what());
-        emit failed(QStringLiteral("%1 failed: %2").arg(QLatin1String(what), QString::fromUtf8(e.what())));
+        return describeFailure(e, folderOf(m_store->database()), m_store->database().isReadOnly());
     }
+}
+
+template <typename Fn> void StorageWorker::guarded(const char *what, Fn &&fn)
+{
+    const QString why = attempt(what, std::forward<Fn>(fn));
+    if (!why.isEmpty())
+        emit failed(QStringLiteral("%1 failed: %2").arg(QLatin1String(what), why));
 }
 
 void StorageWorker::open(const QString &databasePath)
 {
     try {
         m_store = std::make_unique<storage::ConversationStore>(databasePath);
-        const int interrupted = m_store->markInterrupted();
-        m_store->purgeDeleted(7LL * 24 * 3600 * 1000);
-        QString notice;
-        if (!m_store->database().movedAsideTo().isEmpty())
-            notice = tr("The conversation database was damaged. It was kept as %1 and a new one was started.")
-                         .arg(m_store->database().movedAsideTo());
+    } catch (const std::exception &e) {
+        moduleLogger("storage")->error("StorageWorker::open: {}", e.what());
+        emit failed(tr("Cannot open the conversation database: %1")
+                        .arg(describeFailure(e, QFileInfo(databasePath).absolutePath(), false)));
+        return;
+    }
+    const storage::Database &db = m_store->database();
+    if (db.isReadOnly())
+        emit openedReadOnly(readOnlyMessage(db));
+    else
+        runMaintenance();
+    QString notice;
+    if (!db.movedAsideTo().isEmpty())
+        notice = tr("The conversation database was damaged. It was kept as %1 and a new one was started.")
+                     .arg(db.movedAsideTo());
+    emit opened(notice);
+}
+
+// Answers a crash left partial become errors; conversations deleted a week ago go for good.
+// Neither is worth failing the open for (a nearly full disk): both run again next time.
+void StorageWorker::runMaintenance()
+{
+    attempt("maintenance", [](storage::ConversationStore &s) {
+        const int interrupted = s.markInterrupted();
+        s.purgeDeleted(7LL * 24 * 3600 * 1000);
         if (interrupted > 0)
             moduleLogger("storage")->info("StorageWorker::open: {} interrupted answers marked", interrupted);
-        emit opened(notice);
-    } catch (const std::exception &e) {
-        emit failed(tr("Cannot open the conversation database: %1").arg(QString::fromUtf8(e.what())));
-    }
+    });
 }
 
 void StorageWorker::loadConversations()
@@ -67,10 +134,17 @@ void StorageWorker::loadConversations()
 
 void StorageWorker::createConversation(const QString &title, const QString &firstMessage)
 {
-    guarded("createConversation", [&](storage::ConversationStore &s) {
+    const QString why = attempt("createConversation", [&](storage::ConversationStore &s) {
         emit conversationCreated(s.createConversation(title), firstMessage);
-        emit conversationsLoaded(s.conversations());
     });
+    if (!why.isEmpty()) {
+        if (firstMessage.isEmpty())
+            emit failed(tr("createConversation failed: %1").arg(why));
+        else
+            emit messageNotStored(0, QStringLiteral("user"), firstMessage, why);
+        return;
+    }
+    guarded("createConversation", [&](storage::ConversationStore &s) { emit conversationsLoaded(s.conversations()); });
 }
 
 void StorageWorker::renameConversation(qint64 id, const QString &title)
@@ -155,11 +229,15 @@ void StorageWorker::selectBranch(qint64 conversationId, qint64 messageId)
 void StorageWorker::addMessage(qint64 conversationId, qint64 parentId, const QString &role, const QString &content,
                                const QString &status, const QJsonObject &settings)
 {
-    guarded("addMessage", [&](storage::ConversationStore &s) {
+    const QString why = attempt("addMessage", [&](storage::ConversationStore &s) {
         emit messageAdded(
             s.addMessage(conversationId, parentId, role, content, storage::messageStatusFromName(status), settings));
-        emit conversationsLoaded(s.conversations());
     });
+    if (!why.isEmpty()) {
+        emit messageNotStored(conversationId, role, content, why);
+        return;
+    }
+    guarded("addMessage", [&](storage::ConversationStore &s) { emit conversationsLoaded(s.conversations()); });
 }
 
 void StorageWorker::deleteMessage(qint64 conversationId, qint64 messageId)
@@ -200,8 +278,11 @@ void StorageWorker::removeModel(qint64 id)
     });
 }
 
+// Bookkeeping the user did not ask for: skipped quietly while read-only.
 void StorageWorker::touchModel(qint64 id)
 {
+    if (m_store && m_store->database().isReadOnly())
+        return;
     guarded("touchModel", [&](storage::ConversationStore &s) { s.touchModel(id); });
 }
 

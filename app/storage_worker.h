@@ -50,7 +50,12 @@ public slots:
 
 signals:
     void opened(const QString &notice); // notice: non-empty when a corrupt file was moved aside
+    // Emitted before opened() when the database could only be opened read-only: why, in words.
+    void openedReadOnly(const QString &message);
     void failed(const QString &message);
+    // addMessage (or createConversation's first message) could not be stored; reason in words.
+    void messageNotStored(qint64 conversationId, const QString &role, const QString &content,
+                          const QString &reason);
     void conversationsLoaded(const QList<enclave::storage::Conversation> &conversations);
     void conversationCreated(const enclave::storage::Conversation &conversation, const QString &firstMessage);
     void conversationLoaded(const enclave::storage::Conversation &conversation);
@@ -66,7 +71,11 @@ signals:
     void conversationImported(const enclave::storage::Conversation &conversation);
 
 private:
+    // Runs fn on the store; returns why it failed (logged), or an empty string.
+    template <typename Fn> QString attempt(const char *what, Fn &&fn);
+    // attempt(), with a failure reported as failed(message).
     template <typename Fn> void guarded(const char *what, Fn &&fn);
+    void runMaintenance();
 
     std::unique_ptr<storage::ConversationStore> m_store;
 };

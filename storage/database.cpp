@@ -1,5 +1,6 @@
-// Database: open, recover, migrate. Recovery never deletes: an unusable file (and its
-// -wal/-shm companions) is renamed to "<name>.corrupt-<timestamp>" and a fresh one is made.
+// Database: open, recover, migrate. Recovery never deletes: a corrupt file (and its -wal/-shm
+// companions) is renamed to "<name>.corrupt-<timestamp>" and a fresh one is made. Any other
+// failure (disk full, I/O error, busy, not writable) opens the same file read-only instead.
 #include "storage/database.h"
 
 #include "storage/migrations.h"
@@ -9,10 +10,20 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QStorageInfo>
 #include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace enclave::storage {
 namespace {
+
+// Below this much free space, an I/O error is taken for a full disk (SQLite reports a disk
+// that cannot grow the -shm file as SQLITE_IOERR_SHMSIZE, not SQLITE_FULL).
+constexpr qint64 kLowSpaceBytes = 4 << 20;
+constexpr int kBusyTimeoutMs = 5000;
 
 std::shared_ptr<spdlog::logger> logger()
 {
@@ -22,7 +33,57 @@ std::shared_ptr<spdlog::logger> logger()
 
 QString timestampSuffix() { return QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-hhmmss-zzz")); }
 
+// The folder (when this makes it) is 0700 and the file 0600 from the first byte, whatever
+// the umask: the database never exists with wider permissions.
+void createPrivately(const QString &path)
+{
+    const QFileInfo info(path);
+    if (!QFileInfo::exists(info.absolutePath()) && QDir().mkpath(info.absolutePath()))
+        ::chmod(QFile::encodeName(info.absolutePath()).constData(), S_IRWXU);
+    if (info.exists())
+        return;
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+    if (fd >= 0)
+        ::close(fd);
+}
+
+// SQLite gives -wal and -shm the database's mode; files from older versions are tightened.
+void tightenPermissions(const QString &path)
+{
+    for (const char *suffix : {"", "-wal", "-shm"})
+        ::chmod(QFile::encodeName(path + QLatin1String(suffix)).constData(), S_IRUSR | S_IWUSR);
+}
+
+// Failures that leave the file readable: the disk or the lock, not the data.
+bool allowsReadOnly(int code)
+{
+    switch (code) {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_BUSY: case SQLITE_LOCKED:
+    case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: case SQLITE_NOLFS: case SQLITE_PROTOCOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 } // namespace
+
+bool isCorruptionCode(int code) { return code == SQLITE_CORRUPT || code == SQLITE_NOTADB; }
+
+ReadOnlyCause writeFailureCause(int code, const QString &folder)
+{
+    if (!allowsReadOnly(code))
+        return ReadOnlyCause::None;
+    const QStorageInfo volume(folder);
+    const bool lowSpace = volume.isValid() && volume.bytesAvailable() >= 0 && volume.bytesAvailable() < kLowSpaceBytes;
+    switch (code) {
+    case SQLITE_FULL: return ReadOnlyCause::DiskFull;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return ReadOnlyCause::Busy;
+    case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_AUTH: return ReadOnlyCause::NotWritable;
+    case SQLITE_CANTOPEN: return lowSpace ? ReadOnlyCause::DiskFull : ReadOnlyCause::NotWritable;
+    default: return lowSpace ? ReadOnlyCause::DiskFull : ReadOnlyCause::DiskError;
+    }
+}
 
 int Database::latestSchemaVersion() { return migrations().back().version; }
 
@@ -30,40 +91,36 @@ Database::Database(const QString &path, int targetVersion) : m_path(path)
 {
     if (targetVersion < 0)
         targetVersion = latestSchemaVersion();
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QString reason;
-    bool opened = false;
+    createPrivately(path);
     try {
-        openFile();
-        opened = looksHealthy(&reason);
+        openWritable(targetVersion);
     } catch (const StorageError &e) {
-        reason = QString::fromStdString(e.what());
-    }
-    if (!opened) {
         closeFile();
-        moveAside(reason);
-        openFile();
-        if (!looksHealthy(&reason))
-            throw StorageError("cannot create a database at " + path.toStdString() + ": " + reason.toStdString(),
-                               SQLITE_CANTOPEN);
+        if (isCorruptionCode(e.code())) {
+            moveAside(QString::fromUtf8(e.what()));
+            createPrivately(path);
+            openWritable(targetVersion);
+        } else if (allowsReadOnly(e.code())) {
+            openReadOnly(e.code(), QString::fromUtf8(e.what()), targetVersion);
+        } else {
+            throw;
+        }
     }
-    migrate(targetVersion);
+    tightenPermissions(path);
 }
 
 Database::~Database() { closeFile(); }
 
-void Database::openFile()
+void Database::openFile(int flags)
 {
     const QByteArray file = QFile::encodeName(m_path);
-    const int rc = sqlite3_open_v2(file.constData(), &m_db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+    const int rc = sqlite3_open_v2(file.constData(), &m_db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string message = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         closeFile();
-        throw StorageError(m_path.toStdString() + ": " + message, rc);
+        throw StorageError(m_path.toStdString() + ": " + message, rc & 0xff);
     }
-    QFile::setPermissions(m_path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    sqlite3_busy_timeout(m_db, 5000);
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
     sqlite3_extended_result_codes(m_db, 1);
 }
 
@@ -74,20 +131,64 @@ void Database::closeFile()
     m_db = nullptr;
 }
 
-// Reading the header, switching to WAL and a quick check catch a non-SQLite or damaged file.
-bool Database::looksHealthy(QString *reason)
+// Switching to WAL, the quick check and the migrations all fail on a damaged file or disk;
+// the error's code tells which.
+void Database::openWritable(int targetVersion)
+{
+    openFile(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_db_readonly(m_db, "main") == 1)
+        throw StorageError(m_path.toStdString() + ": the file cannot be written", SQLITE_READONLY);
+    execSql(m_db, "PRAGMA journal_mode = WAL");
+    execSql(m_db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    checkIntegrity();
+    migrate(targetVersion);
+}
+
+void Database::checkIntegrity()
+{
+    Statement check(m_db, "PRAGMA quick_check");
+    if (check.step() && check.text(0) != QLatin1String("ok"))
+        throw StorageError("integrity check failed: " + check.text(0).toStdString(), SQLITE_CORRUPT);
+}
+
+// The file stays where it is; the app reads it and writes nothing until the next start.
+void Database::openReadOnly(int failureCode, const QString &failure, int targetVersion)
+{
+    const bool opened = (failureCode != SQLITE_BUSY && tryReadOnly(true)) || tryReadOnly(false);
+    if (!opened)
+        throw StorageError(failure.toStdString(), failureCode);
+    const int version = schemaVersion();
+    if (version < targetVersion || version > latestSchemaVersion()) {
+        closeFile();
+        throw StorageError(failure.toStdString() + "; read-only, the schema v" + std::to_string(version) +
+                               " cannot be brought to v" + std::to_string(targetVersion),
+                           failureCode);
+    }
+    m_readOnlyCause = writeFailureCause(failureCode, QFileInfo(m_path).absolutePath());
+    m_readOnlyDetail = failure;
+    logger()->warn("Database: {} cannot be written ({}); opened read-only", m_path.toStdString(),
+                   failure.toStdString());
+}
+
+// exclusive: a read-write handle that takes the lock for itself, so SQLite keeps the WAL
+// index in memory and needs no -shm file (which a full disk cannot grow); query_only and
+// no checkpoint on close make it write nothing. Otherwise a plain read-only handle.
+bool Database::tryReadOnly(bool exclusive)
 {
     try {
-        execSql(m_db, "PRAGMA journal_mode = WAL");
-        execSql(m_db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
-        Statement check(m_db, "PRAGMA quick_check");
-        if (check.step() && check.text(0) != QLatin1String("ok")) {
-            *reason = QStringLiteral("integrity check failed: ") + check.text(0);
-            return false;
+        if (exclusive) {
+            openFile(SQLITE_OPEN_READWRITE);
+            sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+            execSql(m_db, "PRAGMA locking_mode = EXCLUSIVE");
+        } else {
+            openFile(SQLITE_OPEN_READONLY);
         }
+        execSql(m_db, "PRAGMA query_only = ON; PRAGMA foreign_keys = ON;");
+        checkIntegrity();
         return true;
     } catch (const StorageError &e) {
-        *reason = QString::fromStdString(e.what());
+        logger()->info("Database::tryReadOnly: {} handle failed: {}", exclusive ? "exclusive" : "read-only", e.what());
+        closeFile();
         return false;
     }
 }
@@ -118,6 +219,7 @@ void Database::backupBeforeMigration(int fromVersion)
 {
     execSql(m_db, "PRAGMA wal_checkpoint(TRUNCATE)");
     const QString target = m_path + QStringLiteral(".v%1-backup-").arg(fromVersion) + timestampSuffix();
+    createPrivately(target); // VACUUM INTO fills an empty file, keeping its mode
     Statement vacuum(m_db, "VACUUM INTO ?1");
     vacuum.bind(1, target);
     vacuum.exec();

@@ -17,6 +17,8 @@ Rectangle {
     property string modelName: ""
     property string modelError: ""
     property string notice: ""
+    property string sendError: ""        // why the last message was not stored
+    property string readOnlyReason: ""   // non-empty: nothing can be stored (a full disk...)
     signal sendRequested(string text)
     signal stopRequested()
     signal editRequested(var messageId, string text)
@@ -36,6 +38,8 @@ Rectangle {
     property var flashedMessageId: 0
 
     function focusComposer() { composer.focusInput() }
+    // A message that could not be stored: its text goes back to the composer.
+    function restoreDraft(text) { composer.restoreDraft(text) }
     function jumpToMessage(messageId) {
         flashedMessageId = messageId
         flashTimer.restart()
@@ -183,6 +187,11 @@ Rectangle {
                 onImportRequested: root.importRequested()
                 onErrorDismissed: root.importErrorDismissed()
             }
+            StorageBanner {
+                objectName: "storageBanner"
+                Layout.fillWidth: true
+                reason: root.readOnlyReason
+            }
             RowLayout {
                 objectName: "contextMeter"
                 Layout.fillWidth: true
@@ -220,10 +229,22 @@ Rectangle {
                 color: Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
             }
+            Label {
+                objectName: "sendErrorLabel"
+                Layout.fillWidth: true
+                visible: root.sendError.length > 0
+                text: root.sendError
+                wrapMode: Text.Wrap
+                color: Theme.error
+                font.pixelSize: Theme.smallFontSize
+            }
             Composer {
                 id: composer
                 objectName: "composer"
                 Layout.fillWidth: true
+                canSend: root.readOnlyReason.length === 0
+                placeholder: canSend ? qsTr("Write a message…")
+                                     : qsTr("Read-only: nothing can be saved until Enclave restarts")
                 generating: root.generating
                 onSubmitted: (text) => root.sendRequested(text)
                 onStopRequested: root.stopRequested()

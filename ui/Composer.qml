@@ -1,5 +1,5 @@
 // Composer: the message input. Enter sends, Shift+Enter adds a line; emits submitted(text)
-// and clears itself only when the receiver accepted the text.
+// and clears itself; restoreDraft() puts back a text the receiver could not keep.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -21,6 +21,11 @@ Rectangle {
         input.clear()
     }
     function focusInput() { input.forceActiveFocus() }
+    // Before whatever was typed since, so nothing is lost either way.
+    function restoreDraft(text) {
+        input.text = input.text.trim().length > 0 ? text + "\n" + input.text : text
+        input.cursorPosition = input.length
+    }
 
     implicitHeight: Math.min(220, Math.max(52, input.implicitHeight + 20))
     radius: Theme.radius * 1.5

@@ -98,13 +98,15 @@ ApplicationWindow {
         MenuItem { text: qsTr("Conversation (.json)…"); onTriggered: importConversationDialog.open() }
     }
 
-    // A search hit opens its conversation at the message that matched.
+    // A search hit opens its conversation at the message that matched; a message that could
+    // not be stored goes back to the composer.
     Connections {
         target: App.chat
         function onHighlightChanged() {
             if (App.chat.highlightedMessageId !== 0)
                 chatPane.jumpToMessage(App.chat.highlightedMessageId)
         }
+        function onDraftReturned(text) { chatPane.restoreDraft(text) }
     }
 
     SplitView {
@@ -154,6 +156,8 @@ ApplicationWindow {
             modelName: App.modelName
             modelError: App.modelError
             notice: App.chat.lastNotice
+            sendError: App.chat.sendError
+            readOnlyReason: App.readOnlyReason
             onSendRequested: (text) => App.chat.sendMessage(text)
             onStopRequested: App.chat.stop()
             onEditRequested: (id, text) => App.chat.editMessage(id, text)
@@ -276,29 +280,13 @@ ApplicationWindow {
         anchors.bottomMargin: 24
         onUndoRequested: App.conversations.undoRemove()
     }
-    Rectangle {
+    NoticeBar {
         objectName: "noticeBar"
-        visible: App.notice.length > 0
         anchors.top: parent.top
         anchors.horizontalCenter: parent.horizontalCenter
         anchors.topMargin: 8
-        width: Math.min(parent.width - 40, noticeRow.implicitWidth + 24)
-        height: noticeRow.implicitHeight + 16
-        radius: Theme.radius
-        color: Theme.warning
-        border.color: Theme.warningBorder
-        RowLayout {
-            id: noticeRow
-            anchors.fill: parent
-            anchors.margins: 8
-            Label {
-                text: App.notice
-                wrapMode: Text.Wrap
-                color: Theme.text
-                Layout.fillWidth: true
-                Layout.maximumWidth: 640
-            }
-            IconButton { text: "✕"; tip: qsTr("Dismiss"); onClicked: App.dismissNotice() }
-        }
+        width: Math.min(parent.width - 40, implicitWidth)
+        text: App.notice
+        onDismissed: App.dismissNotice()
     }
 }

@@ -1,6 +1,7 @@
 // ChatController without threads: its requests are observed with QSignalSpy and the storage
 // and engine answers are fed to its slots by hand. Covers the reasoning duration, app-wide
-// defaults under conversation overrides, what each answer records, and deleting messages.
+// defaults under conversation overrides, what each answer records, deleting messages, and a
+// message the store refused (a full disk) coming back to the composer.
 #include "app/chat_controller.h"
 
 #include <QSignalSpy>
@@ -159,6 +160,37 @@ private slots:
         // The store answers with what is left; the model shows it.
         g.chat.onMessagesLoaded(1, {message(1, 0, "user")}, {message(1, 0, "user")});
         QCOMPARE(g.chat.messages()->rowCount(), 1);
+    }
+
+    void unsavedMessageComesBack()
+    {
+        ChatController chat;
+        chat.openConversation(1, QStringLiteral("Test"));
+        QSignalSpy drafts(&chat, &ChatController::draftReturned);
+        QSignalSpy adds(&chat, &ChatController::addMessageRequested);
+        QVERIFY(chat.sendMessage(QStringLiteral("  keep me  ")));
+        QVERIFY(chat.busy());
+        const QString sent = adds.takeFirst().at(3).toString();
+        chat.onMessageNotStored(1, QStringLiteral("user"), sent, QStringLiteral("the disk is full"));
+        QVERIFY(!chat.busy());
+        QCOMPARE(drafts.count(), 1);
+        QCOMPARE(drafts.first().first().toString(), QStringLiteral("keep me"));
+        QVERIFY(chat.sendError().contains(QStringLiteral("the disk is full")));
+        QCOMPARE(chat.messages()->rowCount(), 0);
+        QVERIFY(chat.sendMessage(QStringLiteral("keep me"))); // sending again clears the error
+        QVERIFY(chat.sendError().isEmpty());
+    }
+
+    void unsavedAnswerStopsWaiting()
+    {
+        ChatController chat;
+        chat.setModelReady(true);
+        chat.openConversation(1, QStringLiteral("Test"));
+        chat.onMessageAdded(message(1, 0, "user")); // asks the store for the answer's placeholder
+        QVERIFY(chat.generating());
+        chat.onMessageNotStored(1, QStringLiteral("assistant"), {}, QStringLiteral("the disk is full"));
+        QVERIFY(!chat.generating());
+        QVERIFY(chat.sendError().contains(QStringLiteral("the disk is full")));
     }
 };
 

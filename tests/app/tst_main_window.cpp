@@ -2,8 +2,8 @@
 // message, restart on the same data folder and find it again; import a bad file and see
 // the error; and the executable's --version / --help.
 #include "app/app_context.h"
-#include "app/offline_network.h"
 #include "app/qml_modules.h"
+#include "tests/app/running_app.h"
 
 #include <QClipboard>
 #include <QFile>
@@ -18,6 +18,7 @@
 #include <QTest>
 
 using enclave::app::AppContext;
+using enclave::test::RunningApp;
 
 namespace {
 
@@ -34,26 +35,6 @@ QQuickItem *findItem(QQuickItem *root, const QString &name)
             return found;
     return nullptr;
 }
-
-// One running instance of the app: its context and its QML window.
-struct RunningApp {
-    explicit RunningApp(const QString &dataDir) : context(dataDir)
-    {
-        enclave::app::makeOffline(engine);
-        engine.addImportPath(QStringLiteral("qrc:/qt/qml"));
-        engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Enclave/Ui/Main.qml")));
-    }
-    QQuickWindow *window() const
-    {
-        return engine.rootObjects().isEmpty() ? nullptr : qobject_cast<QQuickWindow *>(engine.rootObjects().first());
-    }
-    template <typename T = QObject> T *find(const char *name) const
-    {
-        return window() ? window()->findChild<T *>(QLatin1String(name)) : nullptr;
-    }
-    AppContext context;
-    QQmlApplicationEngine engine;
-};
 
 } // namespace
 

@@ -1,5 +1,6 @@
 // ChatPane + MessageBubble + NoModelBanner: messages render, the banner explains the
-// missing model and offers the import, import errors are shown, sending is forwarded.
+// missing model and offers the import, import errors are shown, sending is forwarded; a
+// message that was not stored comes back with its reason; read-only storage is shown.
 import QtQuick
 import QtTest
 import Enclave.Ui
@@ -60,6 +61,38 @@ Item {
             composer.send()
             compare(sendSpy.count, 1)
             compare(sendSpy.signalArguments[0][0], "new question")
+        }
+        function test_unsavedMessageComesBack() {
+            const composer = findChild(pane, "composer")
+            composer.text = "lost?"
+            composer.send()
+            compare(composer.text, "")
+            pane.sendError = "Your message could not be saved: the disk is full. It is back in the message box."
+            pane.restoreDraft("lost?")
+            compare(composer.text, "lost?")
+            const error = findChild(pane, "sendErrorLabel")
+            verify(error.visible)
+            verify(error.text.indexOf("disk is full") >= 0)
+            pane.sendError = ""
+            verify(!error.visible)
+            composer.text = ""
+        }
+        function test_readOnlyBanner() {
+            const banner = findChild(pane, "storageBanner")
+            verify(!banner.visible)
+            pane.readOnlyReason = "The disk is full: Enclave opened your conversations read-only."
+            verify(banner.visible)
+            compare(findChild(banner, "storageBannerReason").text, pane.readOnlyReason)
+            const composer = findChild(pane, "composer")
+            verify(!composer.canSend) // typing is kept, sending waits for a restart
+            composer.text = "kept"
+            sendSpy.clear()
+            composer.send()
+            compare(sendSpy.count, 0)
+            compare(composer.text, "kept")
+            pane.readOnlyReason = ""
+            verify(composer.canSend)
+            composer.text = ""
         }
     }
 }

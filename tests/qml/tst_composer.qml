@@ -1,4 +1,5 @@
-// Composer: Enter sends and clears, Shift+Enter adds a line, blank text never sends.
+// Composer: Enter sends and clears, Shift+Enter adds a line, blank text never sends; a
+// text given back goes before what was typed since.
 import QtQuick
 import QtTest
 import Enclave.Ui
@@ -41,6 +42,13 @@ Item {
             mouseClick(button)
             compare(spy.count, 1)
             compare(spy.signalArguments[0][0], "button")
+        }
+        function test_restoreDraft() {
+            composer.restoreDraft("first")
+            compare(composer.text, "first")
+            composer.text = "typed since"
+            composer.restoreDraft("not saved")
+            compare(composer.text, "not saved\ntyped since")
         }
         function test_disabledKeepsText() {
             composer.canSend = false
