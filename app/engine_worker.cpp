@@ -1,5 +1,6 @@
 // EngineWorker: engine calls wrapped so that every failure becomes a signal, never a crash.
 #include "app/engine_worker.h"
+#include "engine/model/printable.h"
 
 #include "app/logging.h"
 #include "engine/chat_session.h"
@@ -47,7 +48,7 @@ void EngineWorker::saveProfileQuietly()
     try {
         m_session->evaluator().saveProfile();
     } catch (const std::exception &e) {
-        moduleLogger("engine")->warn("EngineWorker: expert usage profile not saved: {}", e.what());
+        moduleLogger("engine")->warn("EngineWorker: expert usage profile not saved: {}", enclave::printableText(e.what()));
     }
 }
 
@@ -94,8 +95,8 @@ void EngineWorker::loadModel(qint64 modelId, const QString &path, const QJsonObj
         emit modelLoaded(modelId, info);
     } catch (const std::exception &e) {
         unloadModel();
-        moduleLogger("engine")->error("EngineWorker::loadModel: {}", e.what());
-        emit modelLoadFailed(modelId, QString::fromUtf8(e.what()));
+        moduleLogger("engine")->error("EngineWorker::loadModel: {}", enclave::printableText(e.what()));
+        emit modelLoadFailed(modelId, QString::fromStdString(enclave::printableText(e.what())));
     }
 }
 
@@ -171,7 +172,7 @@ void EngineWorker::measureContext(qint64 conversationId, const QJsonArray &messa
         useContextLength(contextLength);
         emit contextMeasured(conversationId, m_session->countTokens(chatMessages(messages)), m_session->contextLength());
     } catch (const std::exception &e) {
-        moduleLogger("engine")->warn("EngineWorker::measureContext: {}", e.what());
+        moduleLogger("engine")->warn("EngineWorker::measureContext: {}", enclave::printableText(e.what()));
     }
 }
 
@@ -185,7 +186,7 @@ void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const 
     try {
         useContextLength(settings.value(QStringLiteral("context_length")).toInt(0));
     } catch (const std::exception &e) {
-        emit notice(requestId, QString::fromUtf8(e.what()));
+        emit notice(requestId, QString::fromStdString(enclave::printableText(e.what())));
         emit finished(requestId, QStringLiteral("error"), {});
         return;
     }
@@ -215,8 +216,8 @@ void EngineWorker::generate(qint64 requestId, const QJsonArray &messages, const 
             return m_cancelledUpTo.load() < requestId; // false stops within this token
         });
     } catch (const std::exception &e) {
-        moduleLogger("engine")->error("EngineWorker::generate: {}", e.what());
-        emit notice(requestId, QString::fromUtf8(e.what()));
+        moduleLogger("engine")->error("EngineWorker::generate: {}", enclave::printableText(e.what()));
+        emit notice(requestId, QString::fromStdString(enclave::printableText(e.what())));
         emit finished(requestId, QStringLiteral("error"), {});
     }
     const std::lock_guard lock(m_activeMutex);

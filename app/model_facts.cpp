@@ -1,5 +1,6 @@
 // readModelFacts: describeModel + readModelConfig + tensor byte sums, translated for the library.
 #include "app/model_facts.h"
+#include "engine/model/printable.h"
 
 #include "engine/arch/architectures.h"
 #include "engine/model_info.h"
@@ -37,7 +38,7 @@ ModelFacts readModelFacts(const QString &path)
                 best = bytes, f.quantization = QString::fromStdString(type);
         f.ok = true;
     } catch (const std::exception &e) {
-        f.error = QString::fromStdString(e.what());
+        f.error = QString::fromStdString(enclave::printableText(e.what()));
     }
     return f;
 }

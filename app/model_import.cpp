@@ -1,6 +1,7 @@
 // The import flow: the header check (engine probe, translated for the app and the database), the
 // "use as is / quantize" choice for safetensors models, and the quantization into the data folder.
 #include "app/model_library.h"
+#include "engine/model/printable.h"
 
 #include "engine/model/model_files.h"
 #include "engine/tools/model_converter.h"
@@ -34,7 +35,7 @@ void addQuantizeOptions(ImportCheck &check)
                 {QStringLiteral("label"), mixLabel(e.mix)},
                 {QStringLiteral("bytes"), double(e.outputBytes)}});
     } catch (const std::exception &e) {
-        check.quantizeError = QString::fromStdString(e.what());
+        check.quantizeError = QString::fromStdString(enclave::printableText(e.what()));
     }
 }
 

@@ -1,5 +1,6 @@
 // ModelQuantizer: QtConcurrent around convertToGguf.
 #include "app/model_quantizer.h"
+#include "engine/model/printable.h"
 
 #include "engine/tools/model_converter.h"
 
@@ -60,7 +61,7 @@ void ModelQuantizer::start(const QString &input, const QString &output, const QS
         } catch (const ConversionCancelled &) {
             return {tr("Quantization cancelled"), true};
         } catch (const std::exception &e) {
-            return {QString::fromStdString(e.what()), false};
+            return {QString::fromStdString(enclave::printableText(e.what())), false};
         }
     }));
 }

@@ -83,6 +83,7 @@ Rectangle {
                 anchors.rightMargin: 8
                 visible: root.modelLoaded
                 text: "● " + root.modelName
+                textFormat: Text.PlainText // from a file or an error: never markup
                 color: Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
             }
@@ -225,6 +226,7 @@ Rectangle {
                 Layout.fillWidth: true
                 visible: root.notice.length > 0
                 text: root.notice
+                textFormat: Text.PlainText // from a file or an error: never markup
                 wrapMode: Text.Wrap
                 color: Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
@@ -234,6 +236,7 @@ Rectangle {
                 Layout.fillWidth: true
                 visible: root.sendError.length > 0
                 text: root.sendError
+                textFormat: Text.PlainText // from a file or an error: never markup
                 wrapMode: Text.Wrap
                 color: Theme.error
                 font.pixelSize: Theme.smallFontSize

@@ -109,6 +109,7 @@ Dialog {
             wrapMode: Text.Wrap
             font.pixelSize: Theme.smallFontSize
             color: Theme.textMuted
+            textFormat: Text.PlainText // from a file or an error: never markup
             text: root.pending.quantizeError
                   ? qsTr("Quantization is not available: %1").arg(root.pending.quantizeError)
                   : qsTr("Free disk space in the data folder: %1").arg(root.sizeText(root.pending.freeDisk || 0))

@@ -83,6 +83,7 @@ Row {
         width: Math.max(0, Math.min(implicitWidth, root.maxWidth - x))
         elide: Text.ElideRight
         text: root.statsText + (root.modelName.length > 0 ? " · " + root.modelName : "")
+        textFormat: Text.PlainText // from a file or an error: never markup
         color: Theme.textMuted
         font.pixelSize: Theme.smallFontSize
         HoverHandler { id: statsHover }

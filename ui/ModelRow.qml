@@ -49,7 +49,7 @@ Rectangle {
         ColumnLayout {
             Layout.fillWidth: true
             spacing: 2
-            Label { text: root.model.name; font.bold: true; color: Theme.text; elide: Text.ElideRight; Layout.fillWidth: true }
+            Label { text: root.model.name; textFormat: Text.PlainText; font.bold: true; color: Theme.text; elide: Text.ElideRight; Layout.fillWidth: true }
             Label {
                 objectName: "factsLabel"
                 Layout.fillWidth: true
@@ -57,6 +57,7 @@ Rectangle {
                 elide: root.model.missing ? Text.ElideMiddle : Text.ElideNone
                 color: root.model.missing ? Theme.error : Theme.textMuted
                 font.pixelSize: Theme.smallFontSize
+                textFormat: Text.PlainText // names and facts from the file: never markup
                 text: root.model.missing ? qsTr("Missing: %1 was moved or deleted").arg(root.model.path) : root.factsText()
             }
             Label {

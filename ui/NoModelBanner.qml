@@ -48,6 +48,7 @@ Rectangle {
                 Layout.fillWidth: true
                 wrapMode: Text.Wrap
                 color: root.importError.length > 0 || root.modelError.length > 0 ? Theme.error : Theme.textMuted
+                textFormat: Text.PlainText // from a file or an error: never markup
                 text: root.importError.length > 0 ? root.importError
                       : root.modelLoading ? qsTr("Reading the model file; this takes a moment for large models.")
                       : root.modelError.length > 0 ? root.modelError

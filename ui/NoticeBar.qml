@@ -21,6 +21,7 @@ Rectangle {
         anchors.margins: 8
         Label {
             text: root.text
+            textFormat: Text.PlainText // errors may quote names from files: never markup
             wrapMode: Text.Wrap
             color: Theme.text
             Layout.fillWidth: true

@@ -28,6 +28,7 @@ Rectangle {
             objectName: "storageBannerReason"
             Layout.fillWidth: true
             text: root.reason
+            textFormat: Text.PlainText // from a file or an error: never markup
             wrapMode: Text.Wrap
             color: Theme.error
         }
