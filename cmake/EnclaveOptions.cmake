@@ -28,6 +28,23 @@ endif()
 option(ENCLAVE_WITH_VULKAN "Build the Vulkan backend" ${_vulkan_default})
 
 option(ENCLAVE_WERROR "Treat warnings as errors" OFF)
+
+# Hardening builds (scripts/test-hardening.sh): ENCLAVE_SANITIZE instruments everything with
+# AddressSanitizer + UndefinedBehaviorSanitizer; ENCLAVE_FUZZ (clang only) builds just the engine,
+# storage and the libFuzzer targets of tests/fuzz, instrumented the same way.
+option(ENCLAVE_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(ENCLAVE_FUZZ "Build the libFuzzer targets (clang) instead of the app" OFF)
+if(ENCLAVE_SANITIZE OR ENCLAVE_FUZZ)
+  set(_sanitizers -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  if(ENCLAVE_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+      message(FATAL_ERROR "ENCLAVE_FUZZ needs clang (CC=clang CXX=clang++)")
+    endif()
+    list(APPEND _sanitizers -fsanitize=fuzzer-no-link)
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:${_sanitizers}>")
+  add_link_options(-fsanitize=address,undefined)
+endif()
 option(ENCLAVE_NATIVE "Tune CPU code for this machine (-march=native); off for packages" OFF)
 
 if(ENCLAVE_WITH_CUDA)
@@ -47,8 +64,9 @@ endif()
 # enclave_warnings(target): the project's warning set, errors in CI.
 function(enclave_warnings target)
   target_compile_options(${target} PRIVATE
-    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wcast-align
-      -Wimplicit-fallthrough>
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic>
+    $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<CXX_COMPILER_ID:GNU>>:-Wshadow=local>
+    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wcast-align -Wimplicit-fallthrough>
     $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${ENCLAVE_WERROR}>>:-Werror>
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>
     $<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<BOOL:${ENCLAVE_WERROR}>>:-Werror=all-warnings>)

@@ -19,6 +19,10 @@ packages=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # headless GUI tests and screenshots
   xvfb xauth
+  # hostile-input checks: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
+  # the no-network test: strace in an empty network namespace (unshare is in util-linux)
+  strace
   # packaging
   dpkg-dev file sqlite3
 )
