@@ -29,9 +29,10 @@ option(ENCLAVE_WITH_VULKAN "Build the Vulkan backend" ${_vulkan_default})
 
 option(ENCLAVE_WERROR "Treat warnings as errors" OFF)
 
-# Hardening builds (scripts/test-hardening.sh): ENCLAVE_SANITIZE instruments everything with
-# AddressSanitizer + UndefinedBehaviorSanitizer; ENCLAVE_FUZZ (clang only) builds just the engine,
-# storage and the libFuzzer targets of tests/fuzz, instrumented the same way.
+# Hardening builds: ENCLAVE_SANITIZE instruments everything with AddressSanitizer +
+# UndefinedBehaviorSanitizer; ENCLAVE_FUZZ (clang only; scripts/test-hardening.sh) builds just the
+# engine, storage, their test suites and the libFuzzer targets of tests/fuzz, instrumented the same
+# way, so one build serves both the sanitizer suites and the fuzzing.
 option(ENCLAVE_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(ENCLAVE_FUZZ "Build the libFuzzer targets (clang) instead of the app" OFF)
 if(ENCLAVE_SANITIZE OR ENCLAVE_FUZZ)

@@ -207,14 +207,14 @@ void SafetensorsFile::readEntries(const json &header)
                            std::to_string(entries[i - 1].begin) + ", " + std::to_string(entries[i - 1].end) + ")");
     for (Entry &e : entries) {
         if (const std::optional<QuantType> type = quantTypeFromSafetensors(e.dtype)) {
-            const uint64_t fileOffset = m_dataOffset + e.begin;
-            if (fileOffset % uint64_t(quantDataAlignment(*type)) != 0)
-                failTensor(path(), e.name, e.dtype + " data at file offset " + std::to_string(fileOffset) +
-                                               " is not a multiple of " + std::to_string(quantDataAlignment(*type)) +
-                                               " bytes; save the checkpoint again (its writer pads the header)");
+            const uint8_t *data = m_file.data() + m_dataOffset + e.begin;
+            if ((m_dataOffset + e.begin) % uint64_t(quantDataAlignment(*type)) != 0 && e.end > e.begin) {
+                std::vector<float> &copy = m_alignedCopies.emplace_back((e.end - e.begin + 3) / 4);
+                std::memcpy(copy.data(), data, e.end - e.begin);
+                data = reinterpret_cast<const uint8_t *>(copy.data());
+            }
             m_index.emplace(e.name, m_tensors.size());
-            m_tensors.push_back(TensorView{std::move(e.name), *type, std::move(e.shape),
-                                           m_file.data() + m_dataOffset + e.begin, e.end - e.begin});
+            m_tensors.push_back(TensorView{std::move(e.name), *type, std::move(e.shape), data, e.end - e.begin});
         } else {
             m_unsupportedIndex.emplace(e.name, m_unsupported.size());
             m_unsupported.push_back(UnsupportedTensor{std::move(e.name), std::move(e.dtype), std::move(e.shape)});

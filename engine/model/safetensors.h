@@ -82,6 +82,9 @@ private:
     nlohmann::json m_metadata = nlohmann::json::object();
     std::vector<TensorView> m_tensors;
     std::vector<UnsupportedTensor> m_unsupported;
+    // Tensors whose bytes in the file are not aligned for their element type (writers before
+    // header padding, or a hand-made file): read through an aligned copy, never in place.
+    std::vector<std::vector<float>> m_alignedCopies;
     std::map<std::string, size_t, std::less<>> m_index;            // into m_tensors
     std::map<std::string, size_t, std::less<>> m_unsupportedIndex; // into m_unsupported
 };

@@ -234,7 +234,9 @@ private slots:
         QVERIFY(sawMisaligned);
     }
 
-    void oddSafetensorsOffsetsAreRefused()
+    // Safetensors writers before header padding leave tensors at odd offsets: read through a copy
+    // (the sanitizer build sees any misaligned load).
+    void oddSafetensorsOffsetsAreReadThroughACopy()
     {
         requireRefpack();
         const std::string folder = path("hf-odd");
@@ -250,8 +252,7 @@ private slots:
         std::memcpy(out.data(), &newBytes, 8);
         out += header + st.substr(8 + headerBytes);
         writeText(folder + "/model.safetensors", out);
-        const std::string error = useModel(folder);
-        QVERIFY2(contains(error, "is not a multiple of"), error.c_str());
+        QCOMPARE(QString::fromStdString(useModel(folder)), QString());
     }
 
     void configJsonLies()
