@@ -1,8 +1,10 @@
 // ChatTemplate: JSON context -> template values -> rendered prompt, plus the ChatML fallback and the
-// selection of a template from tokenizer_config.json.
+// selection of a template from tokenizer_config.json. The context is held to the limits templates are
+// (jinja_limits.h), and every failure, whatever its cause, leaves as a TemplateError.
 #include "engine/text/chat_template.h"
 
 #include "engine/text/jinja_interpreter.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_parser.h"
 
 namespace enclave {
@@ -11,8 +13,11 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-jinja::Value valueFromJson(const OrderedJson &json)
+jinja::Value valueFromJson(const OrderedJson &json, int depth = 0)
 {
+    if (depth >= jinja::kMaxValueDepth)
+        throw jinja::RuntimeError("the context is nested too deeply (more than " +
+                                  std::to_string(jinja::kMaxValueDepth) + " levels)");
     switch (json.type()) {
     case OrderedJson::value_t::boolean: return jinja::Value(json.get<bool>());
     case OrderedJson::value_t::number_integer: return jinja::Value(json.get<int64_t>());
@@ -25,17 +30,43 @@ jinja::Value valueFromJson(const OrderedJson &json)
     case OrderedJson::value_t::array: {
         jinja::ValueList items;
         for (const OrderedJson &item : json)
-            items.push_back(valueFromJson(item));
+            items.push_back(valueFromJson(item, depth + 1));
         return jinja::Value::list(std::move(items));
     }
     case OrderedJson::value_t::object: {
         jinja::ValueDict dict;
         for (const auto &[k, v] : json.items())
-            dict.set(jinja::Value(k), valueFromJson(v));
+            dict.append(jinja::Value(k), valueFromJson(v, depth + 1)); // JSON object keys are unique
         return jinja::Value::dict(std::move(dict));
     }
     default: return jinja::Value::none();
     }
+}
+
+// Whether `json` nests more than kMaxValueDepth levels, found without recursing (copying so deep a
+// value would exhaust the stack inside nlohmann::json).
+bool tooDeep(const OrderedJson &json)
+{
+    std::vector<std::pair<const OrderedJson *, int>> pending = {{&json, 0}};
+    while (!pending.empty()) {
+        const auto [value, depth] = pending.back();
+        pending.pop_back();
+        if (!value->is_structured())
+            continue;
+        if (depth >= jinja::kMaxValueDepth)
+            return true;
+        for (const OrderedJson &child : *value)
+            pending.emplace_back(&child, depth + 1);
+    }
+    return false;
+}
+
+void requireShallow(const OrderedJson &json, const char *what)
+{
+    if (tooDeep(json))
+        throw TemplateError(std::string(what) + " is nested too deeply (more than " +
+                                std::to_string(jinja::kMaxValueDepth) + " levels)",
+                            0, 0);
 }
 
 } // namespace
@@ -56,7 +87,13 @@ std::string ChatTemplate::render(const OrderedJson &context, const ChatRenderOpt
         throw TemplateError("the render context must be a JSON object", 0, 0);
     jinja::RenderSettings settings;
     settings.localTime = options.localTime;
-    const jinja::Value values = valueFromJson(context);
+    settings.stats = options.stats;
+    jinja::Value values;
+    try {
+        values = valueFromJson(context);
+    } catch (const std::exception &e) {
+        throw TemplateError(std::string("the render context cannot be used: ") + e.what(), 0, 0);
+    }
     return jinja::renderTemplate(*m_template, values.asDict(), settings);
 }
 
@@ -72,6 +109,7 @@ OrderedJson chatMessagesToJson(const std::vector<ChatMessage> &messages)
             m["thinking"] = message.reasoningContent;
         }
         if (message.extra.is_object()) {
+            requireShallow(message.extra, "a message's extra fields");
             for (const auto &[k, v] : message.extra.items())
                 m[k] = v;
         }
@@ -89,6 +127,7 @@ std::string renderChat(const ChatTemplate &chatTemplate, const std::vector<ChatM
     context["documents"] = nullptr;
     context["add_generation_prompt"] = addGenerationPrompt;
     if (extra.is_object()) {
+        requireShallow(extra, "the template variables");
         for (const auto &[k, v] : extra.items())
             context[k] = v;
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/text/jinja_error.h"
+#include "engine/text/jinja_limits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,7 @@ struct ChatMessage {
 
 struct ChatRenderOptions {
     std::optional<std::tm> localTime; // what strftime_now() reads; nullopt = the system clock
+    jinja::RenderStats *stats = nullptr; // when set, receives the work the render took (steps, depth...)
 };
 
 // A parsed template. Immutable: render() may run on several threads at once; copies share the tree.
@@ -42,8 +44,9 @@ public:
 
     // Renders with `context` as the template's variables (messages, add_generation_prompt, bos_token,
     // eos_token, tools, enable_thinking, date_string...). Throws TemplateError naming the line and
-    // construct that failed; when the template called raise_exception(msg), message() is msg and
-    // raisedByTemplate() is true.
+    // construct that failed, also when the template passes a limit of jinja_limits.h (depth, work,
+    // sizes, 64-bit integers); when the template called raise_exception(msg), message() is msg and
+    // raisedByTemplate() is true. Nothing else is thrown.
     std::string render(const nlohmann::ordered_json &context, const ChatRenderOptions &options = {}) const;
 
     const std::string &source() const { return m_source; }

@@ -1,5 +1,7 @@
 // Syntax tree of a parsed chat template: expressions and statements, each with the line and column of
-// the token that starts it (for error messages). Built once by the parser, then only read.
+// the token that starts it (for error messages). Built once by the parser, then only read. The parser
+// keeps every expression tree lower than kMaxExpressionHeight, so walking or freeing one cannot
+// exhaust the stack.
 #pragma once
 
 #include "engine/text/jinja_value.h"
@@ -32,6 +34,7 @@ struct Expr : Node {
     explicit Expr(Kind k) : kind(k) {}
     virtual ~Expr() = default;
     Kind kind;
+    int height = 1; // nodes on the longest path down to a leaf, this one included
 };
 
 struct LiteralExpr : Expr {
@@ -169,6 +172,7 @@ struct ForStmt : Stmt {
     ExprPtr filter; // `for x in xs if cond`, may be null
     Body body;
     Body otherwise; // runs when no item was visited
+    bool usesLoop = true; // whether the body names `loop`; if not, no loop object is made
 };
 
 struct SetStmt : Stmt {
@@ -221,5 +225,12 @@ struct ContinueStmt : Stmt {
 struct Template {
     Body body;
 };
+
+// "filter 'trim'", "call of 'foo'", "'for' loop"...: the construct an error happened in.
+std::string describe(const Expr &expr);
+std::string describe(const Stmt &stmt);
+
+// The height of the tallest direct child of `expr` (0 for a leaf), from the children's `height`.
+int tallestChild(const Expr &expr);
 
 } // namespace enclave::jinja

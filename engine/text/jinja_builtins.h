@@ -1,6 +1,7 @@
 // The built-in library of the template language: filters, tests, attribute/item access with the
 // Python str/dict/list methods templates call, slicing, and the operators. All throw RuntimeError for
-// what Jinja (or Python underneath it) rejects; none of them keeps state.
+// what Jinja (or Python underneath it) rejects, or past a limit of jinja_limits.h; none of them keeps
+// state beyond charging the render budget.
 #pragma once
 
 #include "engine/text/jinja_ast.h"

@@ -2,6 +2,7 @@
 // filter dispatch. Text filters take str() of their input as Jinja does ("None"|upper is "NONE").
 #include "engine/text/jinja_builtins.h"
 #include "engine/text/jinja_filters.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 
 #include <array>
@@ -26,13 +27,15 @@ int64_t intArg(const CallArgs &args, size_t index, std::string_view name, int64_
         return fallback;
     if (!v.isNumber())
         throw RuntimeError("argument '" + std::string(name) + "' must be a number, not " + v.typeName());
-    return v.isFloat() ? int64_t(v.asFloat()) : v.asInt();
+    return v.isFloat() ? checkedToInteger(v.asFloat()) : v.asInt();
 }
 
 Value filterTrim(const Value &input, const CallArgs &args)
 {
     const Value chars = args.get(0, "chars");
-    return Value(strip(text(input), chars.isString() ? std::optional(chars.asString()) : std::nullopt, true, true));
+    const std::optional<std::string_view> set =
+        chars.isString() ? std::optional<std::string_view>(chars.asString()) : std::nullopt;
+    return Value(strip(text(input), set, true, true));
 }
 
 Value filterUpper(const Value &input, const CallArgs &)
@@ -124,7 +127,7 @@ Value filterInt(const Value &input, const CallArgs &args)
     if (input.isInt() || input.isBool())
         return Value(input.asInt());
     if (input.isFloat())
-        return std::isfinite(input.asFloat()) ? Value(int64_t(input.asFloat())) : fallback;
+        return std::isfinite(input.asFloat()) ? Value(checkedToInteger(input.asFloat())) : fallback;
     if (!input.isString())
         return fallback;
     int64_t i = 0;
@@ -132,7 +135,7 @@ Value filterInt(const Value &input, const CallArgs &args)
         return Value(i);
     double d = 0.0;
     if (parseFloat(input.asString(), d) && std::isfinite(d))
-        return Value(int64_t(d));
+        return Value(checkedToInteger(d));
     return fallback;
 }
 
@@ -152,14 +155,20 @@ Value filterAbs(const Value &input, const CallArgs &)
 {
     if (input.isFloat())
         return Value(std::fabs(input.asFloat()));
-    if (input.isNumber())
+    if (input.isNumber()) {
+        if (input.asInt() == INT64_MIN)
+            throw RuntimeError("integer overflow in abs() (integers are limited to 64 bits)");
         return Value(std::abs(input.asInt()));
+    }
     throw RuntimeError("bad operand type for abs(): '" + input.typeName() + "'");
 }
 
 // Python's round(x, n): correctly rounded, exact ties to even (what printf does too).
 double roundHalfEven(double x, int64_t digits)
 {
+    constexpr int64_t kMaxDigits = 308; // beyond this 10^digits is not a finite double
+    if (digits < -kMaxDigits)
+        return std::copysign(0.0, x);
     if (digits < 0) {
         const double scale = std::pow(10.0, double(-digits));
         return std::nearbyint(x / scale) * scale;
@@ -198,7 +207,7 @@ Value filterTojson(const Value &input, const CallArgs &args)
         itemSeparator = text(separators.asList()[0]);
         keySeparator = text(separators.asList()[1]);
     }
-    const int indentWidth = indent.isNumber() ? int(indent.asInt()) : -1;
+    const int64_t indentWidth = indent.isNumber() ? intArg(args, 0, "indent", -1) : -1;
     return Value(toJson(input, indentWidth, itemSeparator, keySeparator,
                         args.get(size_t(-1), "sort_keys", Value(false)).truthy(),
                         args.get(size_t(-1), "ensure_ascii", Value(false)).truthy()));
@@ -207,18 +216,25 @@ Value filterTojson(const Value &input, const CallArgs &args)
 Value filterIndent(const Value &input, const CallArgs &args)
 {
     const Value width = args.get(0, "width", Value(4));
-    const std::string indention =
-        width.isString() ? width.asString() : std::string(size_t(std::max<int64_t>(0, width.asInt())), ' ');
+    std::string indention;
+    if (width.isString())
+        indention = width.asString();
+    else
+        appendText(indention, checkedWidth(intArg(args, 0, "width", 4)), ' ');
     const bool first = args.get(1, "first", Value(false)).truthy();
     const bool blank = args.get(2, "blank", Value(false)).truthy();
     std::vector<std::string> lines = splitLines(text(input) + "\n", false);
     std::string out;
+    if (first)
+        appendText(out, indention);
     for (size_t i = 0; i < lines.size(); ++i) {
-        if (i > 0)
-            out += "\n" + ((blank || !lines[i].empty()) ? indention : std::string());
-        out += lines[i];
+        if (i > 0) {
+            appendText(out, "\n");
+            appendText(out, (blank || !lines[i].empty()) ? indention : std::string());
+        }
+        appendText(out, lines[i]);
     }
-    return Value(first ? indention + out : out);
+    return Value(std::move(out));
 }
 
 Value filterCenter(const Value &input, const CallArgs &args)
@@ -246,12 +262,16 @@ Value filterTruncate(const Value &input, const CallArgs &args)
     const std::string end = text(args.get(2, "end", Value("...")));
     const int64_t leeway = intArg(args, 3, "leeway", 5);
     const std::vector<char32_t> cps = decodeUtf8(s);
-    if (int64_t(cps.size()) <= length + leeway)
+    int64_t allowed = 0;
+    if (__builtin_add_overflow(length, leeway, &allowed))
+        allowed = length > 0 ? INT64_MAX : INT64_MIN;
+    if (int64_t(cps.size()) <= allowed)
         return Value(s);
-    const int64_t keep = std::max<int64_t>(0, length - int64_t(codePointCount(end)));
+    const int64_t endLength = int64_t(codePointCount(end));
+    const int64_t keep = length > endLength ? length - endLength : 0;
     std::string head = encodeUtf8(cps, 0, size_t(keep));
     if (!killWords)
-        head = rsplit(head, std::string(" "), 1).front();
+        head = rsplit(head, " ", 1).front();
     return Value(head + end);
 }
 
@@ -307,7 +327,7 @@ std::span<const FilterEntry> scalarFilters()
 Value lookupPath(const Value &object, const std::string &path)
 {
     Value current = object;
-    for (const std::string &part : split(path, std::string("."), -1)) {
+    for (const std::string &part : split(path, ".", -1)) {
         int64_t index = 0;
         const bool numeric =
             !part.empty() && part.find_first_not_of("0123456789") == std::string::npos && parseInt(part, 10, index);

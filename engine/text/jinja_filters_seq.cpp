@@ -3,6 +3,7 @@
 // max and dictsort ignore case unless case_sensitive=true, as in Jinja.
 #include "engine/text/jinja_builtins.h"
 #include "engine/text/jinja_filters.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 
 #include <algorithm>
@@ -11,6 +12,14 @@
 namespace enclave::jinja {
 
 namespace {
+
+// The items of a filter that does real work on each (a lookup, a test, a conversion): one step apiece.
+ValueList itemsCharged(const Value &input)
+{
+    ValueList items = iterate(input);
+    chargeSteps(int64_t(items.size()));
+    return items;
+}
 
 CallArgs tailArgs(const CallArgs &args, size_t from)
 {
@@ -33,7 +42,7 @@ Value keyOf(const Value &item, const Value &attribute, bool caseSensitive)
         return sortKey(item, caseSensitive);
     if (attribute.isInt())
         return sortKey(getItem(item, attribute), caseSensitive);
-    const std::vector<std::string> paths = split(toDisplayString(attribute), std::string(","), -1);
+    const std::vector<std::string> paths = split(toDisplayString(attribute), ",", -1);
     if (paths.size() == 1)
         return sortKey(lookupPath(item, paths[0]), caseSensitive);
     ValueList keys;
@@ -71,12 +80,12 @@ Value filterJoin(const Value &input, const CallArgs &args)
     const Value attribute = args.get(1, "attribute");
     std::string out;
     bool first = true;
-    for (const Value &item : iterate(input)) {
-        out += first ? "" : separator;
-        out += toDisplayString(attribute.isUndefined() ? item : lookupPath(item, toDisplayString(attribute)));
+    for (const Value &item : itemsCharged(input)) {
+        appendText(out, first ? "" : separator);
+        appendText(out, toDisplayString(attribute.isUndefined() ? item : lookupPath(item, toDisplayString(attribute))));
         first = false;
     }
-    return Value(out);
+    return Value(std::move(out));
 }
 
 Value filterList(const Value &input, const CallArgs &)
@@ -129,7 +138,7 @@ Value filterSort(const Value &input, const CallArgs &args)
     const bool caseSensitive = args.get(1, "case_sensitive", Value(false)).truthy();
     const Value attribute = args.get(2, "attribute");
     return Value::list(sortedBy(
-        iterate(input), [&](const Value &v) { return keyOf(v, attribute, caseSensitive); }, reverse));
+        itemsCharged(input), [&](const Value &v) { return keyOf(v, attribute, caseSensitive); }, reverse));
 }
 
 Value filterUnique(const Value &input, const CallArgs &args)
@@ -138,7 +147,7 @@ Value filterUnique(const Value &input, const CallArgs &args)
     const Value attribute = args.get(1, "attribute");
     ValueList out;
     ValueList seen;
-    for (const Value &item : iterate(input)) {
+    for (const Value &item : itemsCharged(input)) {
         const Value key = keyOf(item, attribute, caseSensitive);
         if (std::none_of(seen.begin(), seen.end(), [&](const Value &s) { return valuesEqual(s, key); })) {
             seen.push_back(key);
@@ -164,7 +173,7 @@ Value extreme(const Value &input, const CallArgs &args, bool wantMax)
 {
     const bool caseSensitive = args.get(0, "case_sensitive", Value(false)).truthy();
     const Value attribute = args.get(1, "attribute");
-    const ValueList items = iterate(input);
+    const ValueList items = itemsCharged(input);
     if (items.empty())
         return Value::undefined(wantMax ? "max" : "min");
     size_t best = 0;
@@ -191,7 +200,7 @@ Value filterSum(const Value &input, const CallArgs &args)
 {
     const Value attribute = args.get(0, "attribute");
     Value total = args.get(1, "start", Value(0));
-    for (const Value &item : iterate(input)) {
+    for (const Value &item : itemsCharged(input)) {
         const Value v =
             attribute.isUndefined() || attribute.isNone() ? item : lookupPath(item, toDisplayString(attribute));
         total = binaryOperation(BinaryOp::Add, total, v);
@@ -205,6 +214,8 @@ Value filterBatch(const Value &input, const CallArgs &args)
     if (size <= 0)
         throw RuntimeError("batch size must be positive");
     const Value fill = args.get(1, "fill_with");
+    if (!fill.isUndefined() && !fill.isNone())
+        checkListSize(uint64_t(size)); // the last batch is filled up to `size`
     ValueList out;
     ValueList current;
     for (const Value &item : iterate(input)) {
@@ -231,7 +242,7 @@ Value selectItems(const Value &input, const CallArgs &args, bool byAttribute, bo
     const std::string test = hasTest ? toDisplayString(args.positional[testIndex]) : std::string();
     const CallArgs testArgs = tailArgs(args, testIndex + 1);
     ValueList out;
-    for (const Value &item : iterate(input)) {
+    for (const Value &item : itemsCharged(input)) {
         const Value subject = byAttribute ? lookupPath(item, attribute) : item;
         const bool passed = hasTest ? applyTest(test, subject, testArgs) : subject.truthy();
         if (passed == keep)
@@ -266,7 +277,7 @@ Value filterMap(const Value &input, const CallArgs &args)
     const Value *attribute = args.find(size_t(-1), "attribute");
     if (attribute) {
         const Value *fallback = args.find(size_t(-1), "default");
-        for (const Value &item : iterate(input)) {
+        for (const Value &item : itemsCharged(input)) {
             Value v = lookupPath(item, toDisplayString(*attribute));
             out.push_back(v.isUndefined() && fallback ? *fallback : v);
         }
@@ -276,7 +287,7 @@ Value filterMap(const Value &input, const CallArgs &args)
         throw RuntimeError("map requires a filter argument");
     const std::string filter = toDisplayString(args.positional[0]);
     const CallArgs filterArgs = tailArgs(args, 1);
-    for (const Value &item : iterate(input))
+    for (const Value &item : itemsCharged(input))
         out.push_back(applyFilter(filter, item, filterArgs));
     return Value::list(std::move(out));
 }

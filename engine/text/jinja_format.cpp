@@ -1,5 +1,7 @@
 // Text forms of template values exactly as Python writes them: str(), repr() and json.dumps() with
-// ensure_ascii=False (the tojson that Hugging Face installs).
+// ensure_ascii=False (the tojson that Hugging Face installs). Walks into containers are depth-limited,
+// so a namespace that contains itself is an error, and the text they build is size-limited as it grows.
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 #include "engine/text/jinja_value.h"
 
@@ -12,11 +14,13 @@ namespace enclave::jinja {
 
 namespace {
 
+// "\\x0a", "\\u2028": lower-case hex, zero-padded to `digits` (called per character, so no printf).
 std::string hexEscape(char32_t c, char prefix, int digits)
 {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "\\%c%0*x", prefix, digits, unsigned(c));
-    return buf;
+    std::string out = {'\\', prefix};
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
+        out += "0123456789abcdef"[(c >> shift) & 0xF];
+    return out;
 }
 
 bool reprNeedsEscape(char32_t c)
@@ -25,13 +29,27 @@ bool reprNeedsEscape(char32_t c)
         (c >= 0x2028 && c <= 0x202F) || (c >= 0x205F && c <= 0x206F) || c == 0x1680 || c == 0x3000 || c == 0xFEFF;
 }
 
+// Printable ASCII other than the backslash: written as it is by repr() and json.dumps() alike.
+bool plainAscii(std::string_view s)
+{
+    chargeBytes(s.size());
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '\\'; });
+}
+
 std::string stringRepr(const std::string &s)
 {
     const bool hasSingle = s.find('\'') != std::string::npos;
     const bool hasDouble = s.find('"') != std::string::npos;
     const char quote = hasSingle && !hasDouble ? '"' : '\'';
     std::string out(1, quote);
+    if (!(hasSingle && hasDouble) && plainAscii(s)) {
+        out += s;
+        out += quote;
+        return out;
+    }
     for (char32_t c : decodeUtf8(s)) {
+        if (out.size() > kMaxStringBytes)
+            checkStringSize(out.size());
         if (c == char32_t(quote) || c == '\\') {
             out += '\\';
             out += char(c);
@@ -53,13 +71,15 @@ std::string stringRepr(const std::string &s)
 
 std::string containerRepr(const Value &value)
 {
+    const ValueDepthGuard guard;
     std::string out;
     if (value.isList()) {
         const ValueList &items = value.asList();
+        chargeSteps(int64_t(items.size()));
         out += value.isTuple() ? '(' : '[';
         for (size_t i = 0; i < items.size(); ++i) {
-            out += i ? ", " : "";
-            out += toRepr(items[i]);
+            appendText(out, i ? ", " : "");
+            appendText(out, toRepr(items[i]));
         }
         if (value.isTuple() && items.size() == 1)
             out += ',';
@@ -68,9 +88,12 @@ std::string containerRepr(const Value &value)
     }
     out += '{';
     bool first = true;
+    chargeSteps(int64_t(value.asDict().size()));
     for (const auto &[k, v] : value.asDict().items()) {
-        out += first ? "" : ", ";
-        out += toRepr(k) + ": " + toRepr(v);
+        appendText(out, first ? "" : ", ");
+        appendText(out, toRepr(k));
+        appendText(out, ": ");
+        appendText(out, toRepr(v));
         first = false;
     }
     out += '}';
@@ -104,14 +127,22 @@ void appendJsonChar(std::string &out, char32_t c, bool asciiOnly)
 void appendJsonString(std::string &out, const std::string &s, bool asciiOnly)
 {
     out += '"';
-    for (char32_t c : decodeUtf8(s))
+    if (s.find('"') == std::string::npos && plainAscii(s)) {
+        appendText(out, s);
+        out += '"';
+        return;
+    }
+    for (char32_t c : decodeUtf8(s)) {
+        if (out.size() > kMaxStringBytes)
+            checkStringSize(out.size());
         appendJsonChar(out, c, asciiOnly);
+    }
     out += '"';
 }
 
 struct JsonWriter {
     bool asciiOnly;
-    int indent;
+    int64_t indent;
     std::string itemSeparator;
     std::string keySeparator;
     bool sortKeys;
@@ -120,7 +151,7 @@ struct JsonWriter {
     void newline(int level)
     {
         out += '\n';
-        out.append(size_t(indent * level), ' ');
+        appendText(out, checkedWidth(indent) * size_t(level), ' ');
     }
 
     std::string keyText(const Value &key)
@@ -158,7 +189,7 @@ struct JsonWriter {
         }
         out += '[';
         for (size_t i = 0; i < items.size(); ++i) {
-            out += i ? itemSeparator : "";
+            appendText(out, i ? itemSeparator : "");
             if (indent >= 0)
                 newline(level + 1);
             write(items[i], level + 1);
@@ -182,11 +213,11 @@ struct JsonWriter {
                              [](const auto &a, const auto &b) { return a.first < b.first; });
         out += '{';
         for (size_t i = 0; i < entries.size(); ++i) {
-            out += i ? itemSeparator : "";
+            appendText(out, i ? itemSeparator : "");
             if (indent >= 0)
                 newline(level + 1);
             appendJsonString(out, entries[i].first, asciiOnly);
-            out += keySeparator;
+            appendText(out, keySeparator);
             write(*entries[i].second, level + 1);
         }
         if (indent >= 0)
@@ -196,6 +227,8 @@ struct JsonWriter {
 
     void write(const Value &value, int level)
     {
+        const ValueDepthGuard guard;
+        chargeSteps(1);
         switch (value.kind()) {
         case Value::Kind::None: out += "null"; break;
         case Value::Kind::Bool: out += value.asBool() ? "true" : "false"; break;
@@ -273,7 +306,7 @@ std::string toRepr(const Value &value)
     return toDisplayString(value);
 }
 
-std::string toJson(const Value &value, int indent, std::string_view itemSeparator, std::string_view keySeparator,
+std::string toJson(const Value &value, int64_t indent, std::string_view itemSeparator, std::string_view keySeparator,
                    bool sortKeys, bool ensureAscii)
 {
     JsonWriter writer{ensureAscii, indent, std::string(itemSeparator), std::string(keySeparator), sortKeys, {}};

@@ -1,6 +1,7 @@
 // Global functions of the render environment: Jinja's range, dict, namespace and joiner, plus the two
 // that Hugging Face adds, raise_exception(message) and strftime_now(format).
 #include "engine/text/jinja_interpreter.h"
+#include "engine/text/jinja_limits.h"
 
 #include <chrono>
 #include <iomanip>
@@ -11,7 +12,8 @@ namespace enclave::jinja {
 
 namespace {
 
-constexpr int64_t kMaxRange = 100000; // the sandbox's limit on range() lengths
+// strftime() writes at most this many bytes per conversion of two or more format characters.
+constexpr size_t kMaxTimeExpansion = 64;
 
 int64_t intArgument(const Value &v, std::string_view function)
 {
@@ -39,12 +41,18 @@ Value range(CallArgs &args)
     }
     if (step == 0)
         throw RuntimeError("range() arg 3 must not be zero");
+    // Python's len(range(...)), in unsigned arithmetic, which cannot overflow here.
+    uint64_t length = 0;
+    if (step > 0 && start < stop)
+        length = (uint64_t(stop) - uint64_t(start) - 1) / uint64_t(step) + 1;
+    else if (step < 0 && start > stop)
+        length = (uint64_t(start) - uint64_t(stop) - 1) / (0 - uint64_t(step)) + 1;
+    if (length > uint64_t(kMaxRangeItems))
+        throw RuntimeError("range too big, the sandbox allows at most " + std::to_string(kMaxRangeItems) + " items");
     ValueList out;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-        if (int64_t(out.size()) >= kMaxRange)
-            throw RuntimeError("range too big, the sandbox allows at most " + std::to_string(kMaxRange) + " items");
-        out.emplace_back(i);
-    }
+    out.reserve(size_t(length));
+    for (uint64_t i = 0; i < length; ++i)
+        out.emplace_back(int64_t(uint64_t(start) + i * uint64_t(step))); // every item lies between start and stop
     return Value::list(std::move(out));
 }
 
@@ -86,13 +94,15 @@ std::tm currentLocalTime()
 
 } // namespace
 
-void installGlobals(Scope &scope, const RenderSettings &settings)
+void installGlobals(Scope &scope, const RenderSettings &settings, std::vector<Value> &namespaces)
 {
     scope.set("range", Value::callable("range", range));
     scope.set("dict",
               Value::callable("dict", [](CallArgs &args) { return Value::dict(mappingFromArguments(args, "dict")); }));
-    scope.set("namespace", Value::callable("namespace", [](CallArgs &args) {
-                  return Value::makeNamespace(mappingFromArguments(args, "namespace"));
+    scope.set("namespace", Value::callable("namespace", [&namespaces](CallArgs &args) {
+                  Value ns = Value::makeNamespace(mappingFromArguments(args, "namespace"));
+                  namespaces.push_back(ns);
+                  return ns;
               }));
     scope.set("raise_exception", Value::callable("raise_exception", [](CallArgs &args) -> Value {
                   throw RuntimeError(toDisplayString(args.get(0, "message")), true);
@@ -102,6 +112,7 @@ void installGlobals(Scope &scope, const RenderSettings &settings)
                   const Value format = args.get(0, "format");
                   if (!format.isString())
                       throw RuntimeError("strftime_now() expects a format string");
+                  checkStringSize(format.asString().size() * kMaxTimeExpansion);
                   const std::tm local = fixed ? *fixed : currentLocalTime();
                   std::ostringstream text;
                   text.imbue(std::locale::classic()); // English names whatever the process locale, as in Python

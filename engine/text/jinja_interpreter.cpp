@@ -1,92 +1,22 @@
 // Tree-walking renderer. Errors from the value library come up as RuntimeError without a position; the
 // innermost expression or statement that sees one turns it into a TemplateError naming its line,
-// column and construct. Macros hold their defining scope weakly so scopes never form cycles.
+// column and construct. Macros hold their defining scope weakly so scopes never form cycles; the
+// namespaces a render creates are emptied at its end, which breaks the cycles and chains they can form.
+// Every evaluated node costs a step of the render budget and a level of the render depth.
 #include "engine/text/jinja_interpreter.h"
 
 #include "engine/text/jinja_builtins.h"
 #include "engine/text/jinja_error.h"
 
+#include <algorithm>
+#include <array>
+#include <new>
+
 namespace enclave::jinja {
-
-const Value *Scope::find(std::string_view name) const
-{
-    for (const Scope *s = this; s; s = s->m_parent.get()) {
-        for (const auto &[k, v] : s->m_vars) {
-            if (k == name)
-                return &v;
-        }
-    }
-    return nullptr;
-}
-
-void Scope::set(const std::string &name, Value value)
-{
-    for (auto &[k, v] : m_vars) {
-        if (k == name) {
-            v = std::move(value);
-            return;
-        }
-    }
-    m_vars.emplace_back(name, std::move(value));
-}
 
 namespace {
 
 using ScopePtr = std::shared_ptr<Scope>;
-
-const char *binaryName(BinaryOp op)
-{
-    switch (op) {
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
-    case BinaryOp::FloorDiv: return "//";
-    case BinaryOp::Mod: return "%";
-    case BinaryOp::Pow: return "**";
-    case BinaryOp::Concat: return "~";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Or: return "or";
-    }
-    return "?";
-}
-
-std::string describe(const Expr &expr)
-{
-    switch (expr.kind) {
-    case Expr::Kind::Filter: return "filter '" + static_cast<const FilterExpr &>(expr).filter.name + "'";
-    case Expr::Kind::Test: return "test '" + static_cast<const TestExpr &>(expr).name + "'";
-    case Expr::Kind::Call: {
-        const Expr &callee = *static_cast<const CallExpr &>(expr).callee;
-        if (callee.kind == Expr::Kind::Name)
-            return "call of '" + static_cast<const NameExpr &>(callee).name + "'";
-        if (callee.kind == Expr::Kind::Attr)
-            return "call of '." + static_cast<const AttrExpr &>(callee).name + "()'";
-        return "call";
-    }
-    case Expr::Kind::Binary:
-        return std::string("operator '") + binaryName(static_cast<const BinaryExpr &>(expr).op) + "'";
-    case Expr::Kind::Compare: return "comparison";
-    case Expr::Kind::Slice: return "slice";
-    case Expr::Kind::Item: return "subscript";
-    case Expr::Kind::Attr: return "attribute '" + static_cast<const AttrExpr &>(expr).name + "'";
-    default: return "expression";
-    }
-}
-
-std::string describe(const Stmt &stmt)
-{
-    switch (stmt.kind) {
-    case Stmt::Kind::Output: return "'{{ }}'";
-    case Stmt::Kind::If: return "'if'";
-    case Stmt::Kind::For: return "'for' loop";
-    case Stmt::Kind::Set:
-    case Stmt::Kind::SetBlock: return "'set'";
-    case Stmt::Kind::CallBlock: return "'call' block";
-    case Stmt::Kind::FilterBlock: return "'filter' block";
-    default: return "statement";
-    }
-}
 
 [[noreturn]] void rethrowAt(const RuntimeError &e, const Node &node, const std::string &construct)
 {
@@ -95,14 +25,58 @@ std::string describe(const Stmt &stmt)
     throw TemplateError(std::string(e.what()) + " (in " + construct + ")", node.line, node.column);
 }
 
+// What a standard exception from deep inside (out of memory, a length error) says in a TemplateError.
+RuntimeError asRuntimeError(const std::exception &e)
+{
+    if (dynamic_cast<const std::bad_alloc *>(&e))
+        return RuntimeError("out of memory");
+    return RuntimeError(std::string("internal error: ") + e.what());
+}
+
+// One level of nesting for as long as it lives; throws RuntimeError past `limit`.
+class DepthGuard {
+public:
+    DepthGuard(int &depth, int limit, const char *failure) : m_depth(depth)
+    {
+        if (m_depth >= limit)
+            throw RuntimeError(failure + std::to_string(limit) + ")");
+        ++m_depth;
+    }
+    ~DepthGuard() { --m_depth; }
+    DepthGuard(const DepthGuard &) = delete;
+    DepthGuard &operator=(const DepthGuard &) = delete;
+
+private:
+    int &m_depth;
+};
+
+// The keys of a `loop` object, made once and shared by every iteration.
+const std::array<Value, 12> &loopKeys()
+{
+    static const std::array<Value, 12> keys = {"index", "index0", "revindex", "revindex0", "first",    "last",
+                                               "length", "depth", "depth0",   "previtem",  "nextitem", "cycle"};
+    return keys;
+}
+
 class Interpreter {
 public:
-    explicit Interpreter(const RenderSettings &settings) : m_settings(settings) {}
+    explicit Interpreter(const RenderSettings &settings) : m_settings(settings), m_budget(settings.maxSteps) {}
+
+    // Empties every namespace, so that values that hold each other are freed one flat level at a time.
+    ~Interpreter()
+    {
+        if (m_settings.stats)
+            *m_settings.stats = {m_budget.steps(), m_maxRenderDepth, m_iterations};
+        for (Value &ns : m_namespaces) {
+            ValueDict items = std::move(ns.asDict());
+            ns.asDict() = ValueDict();
+        }
+    }
 
     std::string render(const Template &tpl, const ValueDict &context)
     {
         auto globals = std::make_shared<Scope>();
-        installGlobals(*globals, m_settings);
+        installGlobals(*globals, m_settings, m_namespaces);
         auto root = std::make_shared<Scope>(globals);
         for (const auto &[k, v] : context.items())
             root->set(toDisplayString(k), v);
@@ -115,14 +89,26 @@ private:
     enum class Flow { Normal, Break, Continue };
 
     const RenderSettings &m_settings;
-    int m_depth = 0;
+    RenderBudget m_budget;
+    std::vector<Value> m_namespaces; // every namespace() made, emptied at the end
+    int m_renderDepth = 0;
+    int m_maxRenderDepth = 0;
+    int m_callDepth = 0;
     int64_t m_iterations = 0;
 
-    void append(std::string &out, const std::string &text) const
+    void append(std::string &out, const std::string &text)
     {
         if (out.size() + text.size() > m_settings.maxOutputBytes)
             throw RuntimeError("rendered text larger than " + std::to_string(m_settings.maxOutputBytes) + " bytes");
+        m_budget.chargeBytes(text.size());
         out += text;
+    }
+
+    DepthGuard renderLevel()
+    {
+        return DepthGuard(m_renderDepth, m_settings.maxRenderDepth,
+                          "template nested too deeply while rendering (expressions, statements and macro "
+                          "calls inside each other, at most ");
     }
 
     Flow execBody(const Body &body, const ScopePtr &scope, std::string &out)
@@ -138,9 +124,15 @@ private:
     Flow exec(const Stmt &stmt, const ScopePtr &scope, std::string &out)
     {
         try {
+            const DepthGuard level = renderLevel();
+            m_budget.charge(1);
             return execInner(stmt, scope, out);
+        } catch (const TemplateError &) {
+            throw;
         } catch (const RuntimeError &e) {
             rethrowAt(e, stmt, describe(stmt));
+        } catch (const std::exception &e) {
+            rethrowAt(asRuntimeError(e), stmt, describe(stmt));
         }
     }
 
@@ -215,27 +207,28 @@ private:
 
     static Value makeLoop(const ValueList &items, size_t i)
     {
+        const auto &key = loopKeys();
         const int64_t n = int64_t(items.size());
         const int64_t index = int64_t(i);
         ValueDict loop;
-        loop.set(Value("index"), Value(index + 1));
-        loop.set(Value("index0"), Value(index));
-        loop.set(Value("revindex"), Value(n - index));
-        loop.set(Value("revindex0"), Value(n - index - 1));
-        loop.set(Value("first"), Value(index == 0));
-        loop.set(Value("last"), Value(index == n - 1));
-        loop.set(Value("length"), Value(n));
-        loop.set(Value("depth"), Value(1));
-        loop.set(Value("depth0"), Value(0));
+        loop.append(key[0], Value(index + 1));
+        loop.append(key[1], Value(index));
+        loop.append(key[2], Value(n - index));
+        loop.append(key[3], Value(n - index - 1));
+        loop.append(key[4], Value(index == 0));
+        loop.append(key[5], Value(index == n - 1));
+        loop.append(key[6], Value(n));
+        loop.append(key[7], Value(1));
+        loop.append(key[8], Value(0));
         if (i > 0)
-            loop.set(Value("previtem"), items[i - 1]);
+            loop.append(key[9], items[i - 1]);
         if (index + 1 < n)
-            loop.set(Value("nextitem"), items[i + 1]);
-        loop.set(Value("cycle"), Value::callable("loop.cycle", [i](CallArgs &args) {
-                     if (args.positional.empty())
-                         throw RuntimeError("no items for cycling given");
-                     return args.positional[i % args.positional.size()];
-                 }));
+            loop.append(key[10], items[i + 1]);
+        loop.append(key[11], Value::callable("loop.cycle", [i](CallArgs &args) {
+                        if (args.positional.empty())
+                            throw RuntimeError("no items for cycling given");
+                        return args.positional[i % args.positional.size()];
+                    }));
         return Value::dict(std::move(loop));
     }
 
@@ -260,9 +253,13 @@ private:
         for (size_t i = 0; i < items.size(); ++i) {
             if (++m_iterations > m_settings.maxLoopIterations)
                 throw RuntimeError("more than " + std::to_string(m_settings.maxLoopIterations) + " loop iterations");
+            m_budget.charge(1);
             auto iteration = std::make_shared<Scope>(scope);
             assign(node.target, items[i], *iteration);
-            iteration->set("loop", makeLoop(items, i));
+            if (node.usesLoop) {
+                m_budget.charge(kLoopObjectSteps);
+                iteration->set("loop", makeLoop(items, i));
+            }
             if (execBody(node.body, iteration, out) == Flow::Break)
                 break;
         }
@@ -299,7 +296,8 @@ private:
     {
         ValueDict extraKeywords;
         for (const auto &[k, v] : args.keyword) {
-            const bool known = std::any_of(params.begin(), params.end(), [&](const auto &p) { return p.first == k; });
+            const auto &key = k; // a named reference: clang 14 cannot capture a structured binding
+            const bool known = std::any_of(params.begin(), params.end(), [&](const auto &p) { return p.first == key; });
             if (k == "caller")
                 scope->set("caller", v);
             else if (!known)
@@ -324,14 +322,9 @@ private:
         const ScopePtr parent = defining.lock();
         if (!parent)
             throw RuntimeError("macro called after the scope it was defined in ended");
-        if (m_depth >= m_settings.maxCallDepth)
-            throw RuntimeError("maximum macro recursion depth (" + std::to_string(m_settings.maxCallDepth) +
-                               ") exceeded");
-        ++m_depth;
-        struct DepthGuard {
-            int &depth;
-            ~DepthGuard() { --depth; }
-        } guard{m_depth};
+        const DepthGuard call(m_callDepth, m_settings.maxCallDepth,
+                              "macro recursion too deep (macro calls inside each other, at most ");
+        m_budget.charge(kCallSteps);
         auto scope = std::make_shared<Scope>(parent);
         bindParameters(params, args, scope);
         std::string out;
@@ -383,9 +376,16 @@ private:
     Value eval(const Expr &expr, const ScopePtr &scope)
     {
         try {
+            const DepthGuard level = renderLevel();
+            m_maxRenderDepth = std::max(m_maxRenderDepth, m_renderDepth);
+            m_budget.charge(1);
             return evalInner(expr, scope);
+        } catch (const TemplateError &) {
+            throw;
         } catch (const RuntimeError &e) {
             rethrowAt(e, expr, describe(expr));
+        } catch (const std::exception &e) {
+            rethrowAt(asRuntimeError(e), expr, describe(expr));
         }
     }
 
@@ -395,7 +395,9 @@ private:
         case Expr::Kind::Literal: return static_cast<const LiteralExpr &>(expr).value;
         case Expr::Kind::Name: {
             const std::string &name = static_cast<const NameExpr &>(expr).name;
-            const Value *v = scope->find(name);
+            size_t visited = 0;
+            const Value *v = scope->find(name, &visited);
+            m_budget.chargeItems(visited);
             return v ? *v : Value::undefined(name);
         }
         case Expr::Kind::List: {
@@ -481,8 +483,16 @@ private:
 
 std::string renderTemplate(const Template &tpl, const ValueDict &context, const RenderSettings &settings)
 {
-    Interpreter interpreter(settings);
-    return interpreter.render(tpl, context);
+    try {
+        Interpreter interpreter(settings);
+        return interpreter.render(tpl, context);
+    } catch (const TemplateError &) {
+        throw;
+    } catch (const RuntimeError &e) { // outside of any construct: the context itself
+        throw TemplateError(e.what(), 0, 0, e.raised());
+    } catch (const std::exception &e) {
+        throw TemplateError(asRuntimeError(e).what(), 0, 0);
+    }
 }
 
 } // namespace enclave::jinja

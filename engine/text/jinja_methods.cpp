@@ -2,6 +2,7 @@
 // call (content.strip(), message.get('x'), tools.items()...). Mutating methods are refused like the
 // immutable sandbox Hugging Face renders in.
 #include "engine/text/jinja_builtins.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 
 #include <algorithm>
@@ -29,19 +30,20 @@ template <size_t N> bool contains(const std::array<const char *, N> &names, std:
     return std::any_of(names.begin(), names.end(), [&](const char *n) { return name == n; });
 }
 
-std::optional<std::string> optionalString(const CallArgs &args, size_t index, std::string_view name)
+// The argument's text without a copy; it lives as long as `args`.
+std::optional<std::string_view> optionalString(const CallArgs &args, size_t index, std::string_view name)
 {
     const Value *v = args.find(index, name);
     if (!v || v->isNone() || v->isUndefined())
         return std::nullopt;
     if (!v->isString())
         throw RuntimeError("expected a string argument '" + std::string(name) + "', got " + v->typeName());
-    return v->asString();
+    return std::string_view(v->asString());
 }
 
-std::string requiredString(const CallArgs &args, size_t index, std::string_view name)
+std::string_view requiredString(const CallArgs &args, size_t index, std::string_view name)
 {
-    std::optional<std::string> s = optionalString(args, index, name);
+    const std::optional<std::string_view> s = optionalString(args, index, name);
     if (!s)
         throw RuntimeError("missing string argument '" + std::string(name) + "'");
     return *s;
@@ -72,11 +74,14 @@ bool affixMatch(const std::string &s, const Value &affix, bool prefix)
             throw RuntimeError(std::string(prefix ? "startswith" : "endswith") +
                                " first arg must be str or a tuple of str");
         const std::string &t = a.asString();
+        chargeBytes(t.size());
         return t.size() <= s.size() &&
             (prefix ? s.compare(0, t.size(), t) == 0 : s.compare(s.size() - t.size(), t.size(), t) == 0);
     };
-    if (affix.isList())
+    if (affix.isList()) {
+        chargeItems(affix.asList().size());
         return std::any_of(affix.asList().begin(), affix.asList().end(), one);
+    }
     return one(affix);
 }
 
@@ -84,6 +89,18 @@ template <typename Predicate> Value allCodePoints(const std::string &s, Predicat
 {
     const std::vector<char32_t> cps = decodeUtf8(s);
     return Value(!cps.empty() && std::all_of(cps.begin(), cps.end(), pred));
+}
+
+// A "{0}" field's digits; false for a name, or for a number too large to be an argument's index.
+bool parseIndex(std::string_view field, size_t &index)
+{
+    index = 0;
+    for (char d : field) {
+        if (d < '0' || d > '9' || __builtin_mul_overflow(index, size_t(10), &index) ||
+            __builtin_add_overflow(index, size_t(d - '0'), &index))
+            return false;
+    }
+    return !field.empty();
 }
 
 std::string formatMethod(const std::string &format, const CallArgs &args)
@@ -107,23 +124,26 @@ std::string formatMethod(const std::string &format, const CallArgs &args)
         std::string field = format.substr(i + 1, close - i - 1);
         field = field.substr(0, field.find_first_of(":!"));
         const Value *v = nullptr;
+        size_t index = 0;
         if (field.empty())
             v = args.find(autoIndex++, "\x01");
-        else if (std::all_of(field.begin(), field.end(), [](char d) { return d >= '0' && d <= '9'; }))
-            v = args.find(size_t(std::stoul(field)), "\x01");
+        else if (parseIndex(field, index))
+            v = args.find(index, "\x01");
         else
             v = args.find(size_t(-1), field);
         if (!v)
             throw RuntimeError("format: no argument for field '{" + field + "}'");
-        out += toDisplayString(*v);
+        appendText(out, toDisplayString(*v));
         i = close;
     }
     return out;
 }
 
-Value partition(const std::string &s, const std::string &sep, bool fromRight)
+Value partition(const std::string &s, std::string_view sep, bool fromRight)
 {
-    const size_t hit = fromRight ? s.rfind(sep) : s.find(sep);
+    if (sep.empty())
+        throw RuntimeError("empty separator");
+    const size_t hit = fromRight ? rfindText(s, sep) : findText(s, sep);
     if (hit == std::string::npos) {
         return fromRight ? Value::list({Value(""), Value(""), Value(s)}, true)
                          : Value::list({Value(s), Value(""), Value("")}, true);
@@ -158,8 +178,8 @@ Value stringPredicate(const std::string &s, std::string_view name)
 Value callStringQuery(const std::string &s, std::string_view name, const CallArgs &args)
 {
     if (name == "find" || name == "rfind" || name == "index") {
-        const std::string sub = requiredString(args, 0, "sub");
-        const size_t hit = name == "rfind" ? s.rfind(sub) : s.find(sub);
+        const std::string_view sub = requiredString(args, 0, "sub");
+        const size_t hit = name == "rfind" ? rfindText(s, sub) : findText(s, sub);
         if (hit == std::string::npos && name == "index")
             throw RuntimeError("substring not found");
         return Value(hit == std::string::npos ? int64_t(-1)
@@ -174,25 +194,29 @@ Value callStringQuery(const std::string &s, std::string_view name, const CallArg
             if (!items[i].isString())
                 throw RuntimeError("sequence item " + std::to_string(i) + ": expected str instance, " +
                                    items[i].typeName() + " found");
-            out += (i ? s : "") + items[i].asString();
+            appendText(out, i ? s : "");
+            appendText(out, items[i].asString());
         }
-        return Value(out);
+        return Value(std::move(out));
     }
     if (name == "format")
         return Value(formatMethod(s, args));
     if (name == "center" || name == "ljust" || name == "rjust") {
-        const std::string fill = optionalString(args, 1, "fillchar").value_or(" ");
+        const std::string_view fill = optionalString(args, 1, "fillchar").value_or(" ");
         return Value(pad(s, optionalInt(args, 0, "width", 0), fill, name == "center" ? 0 : name == "ljust" ? -1 : 1));
     }
     if (name == "zfill") {
         const int64_t width = optionalInt(args, 0, "width", 0);
         const bool sign = !s.empty() && (s[0] == '-' || s[0] == '+');
         const std::string digits = sign ? s.substr(1) : s;
-        const int64_t missing = width - int64_t(codePointCount(s));
-        return Value((sign ? s.substr(0, 1) : "") + std::string(size_t(std::max<int64_t>(0, missing)), '0') + digits);
+        const int64_t length = int64_t(codePointCount(s));
+        std::string out = sign ? s.substr(0, 1) : "";
+        appendText(out, width > length ? checkedWidth(width - length) : 0, '0');
+        appendText(out, digits);
+        return Value(std::move(out));
     }
     if (name == "removeprefix" || name == "removesuffix") {
-        const std::string affix = requiredString(args, 0, name == "removeprefix" ? "prefix" : "suffix");
+        const std::string affix(requiredString(args, 0, name == "removeprefix" ? "prefix" : "suffix"));
         if (!affixMatch(s, Value(affix), name == "removeprefix"))
             return Value(s);
         return Value(name == "removeprefix" ? s.substr(affix.size()) : s.substr(0, s.size() - affix.size()));
@@ -208,7 +232,7 @@ Value callStringMethod(const std::string &s, std::string_view name, const CallAr
     if (name == "strip" || name == "lstrip" || name == "rstrip")
         return Value(strip(s, optionalString(args, 0, "chars"), name != "rstrip", name != "lstrip"));
     if (name == "split" || name == "rsplit") {
-        const std::optional<std::string> sep = optionalString(args, 0, "sep");
+        const std::optional<std::string_view> sep = optionalString(args, 0, "sep");
         if (sep && sep->empty())
             throw RuntimeError("empty separator");
         const int64_t maxSplit = optionalInt(args, 1, "maxsplit", -1);
@@ -266,6 +290,7 @@ Value callListMethod(const Value &self, std::string_view name, const CallArgs &a
 {
     const ValueList &list = self.asList();
     const Value item = args.get(0, "value");
+    chargeItems(list.size());
     if (name == "count")
         return Value(
             int64_t(std::count_if(list.begin(), list.end(), [&](const Value &v) { return valuesEqual(v, item); })));
@@ -378,8 +403,11 @@ Value sliceValue(const Value &object, const Value &start, const Value &stop, con
     const int64_t from = clampIndex(start, stride > 0 ? lower : upper);
     const int64_t to = clampIndex(stop, stride > 0 ? upper : lower);
     std::vector<size_t> picked;
-    for (int64_t i = from; stride > 0 ? i < to : i > to; i += stride)
+    for (int64_t i = from; stride > 0 ? i < to : i > to;) {
         picked.push_back(size_t(i));
+        if (__builtin_add_overflow(i, stride, &i)) // a huge step: the slice ends here
+            break;
+    }
     if (object.isString()) {
         std::string out;
         for (size_t i : picked)

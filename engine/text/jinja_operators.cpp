@@ -1,6 +1,8 @@
 // Arithmetic, concatenation and comparison operators with Python's semantics (int/float promotion,
 // floor division and modulo rounding toward -inf, str/list repetition, "%" formatting of strings).
+// Integers are 64-bit: where Python would grow a big integer, the operation fails with an error.
 #include "engine/text/jinja_builtins.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 
 #include <algorithm>
@@ -22,20 +24,30 @@ bool bothIntegral(const Value &a, const Value &b)
     return !a.isFloat() && !b.isFloat();
 }
 
-constexpr size_t kMaxRepeatBytes = 64u << 20; // "x" * n beyond this is refused, not attempted
+[[noreturn]] void throwOverflow(std::string_view op)
+{
+    throw RuntimeError("integer overflow in '" + std::string(op) + "' (integers are limited to 64 bits)");
+}
 
+// "x" * n and [a] * n: the size is checked before anything is built.
 Value repeat(const Value &sequence, int64_t times)
 {
-    const size_t unit = sequence.isString() ? sequence.asString().size() : sequence.asList().size() * sizeof(Value);
-    if (times > 0 && unit > 0 && uint64_t(times) > kMaxRepeatBytes / unit)
-        throw RuntimeError("repetition result too large");
+    const size_t unit = sequence.isString() ? sequence.asString().size() : sequence.asList().size();
+    const size_t limit = sequence.isString() ? kMaxStringBytes : kMaxListItems;
+    if (times > 0 && unit > 0 && uint64_t(times) > limit / unit)
+        throw RuntimeError("repetition result too large (more than " + std::to_string(limit) +
+                           (sequence.isString() ? " bytes)" : " items)"));
     if (sequence.isString()) {
+        const size_t total = unit * size_t(std::max<int64_t>(times, 0));
         std::string out;
-        for (int64_t i = 0; i < times; ++i)
-            out += sequence.asString();
+        out.reserve(total);
+        out.append(sequence.asString(), 0, total);
+        while (out.size() < total) // doubling: a few large copies rather than `times` small ones
+            out.append(out, 0, std::min(out.size(), total - out.size()));
         return Value(std::move(out));
     }
     ValueList out;
+    out.reserve(unit * size_t(std::max<int64_t>(times, 0)));
     for (int64_t i = 0; i < times; ++i)
         out.insert(out.end(), sequence.asList().begin(), sequence.asList().end());
     return Value::list(std::move(out), sequence.isTuple());
@@ -45,13 +57,18 @@ Value add(const Value &a, const Value &b)
 {
     if (a.isNumber() && b.isNumber()) {
         int64_t sum = 0;
-        if (bothIntegral(a, b) && !__builtin_add_overflow(a.asInt(), b.asInt(), &sum))
-            return Value(sum);
-        return Value(a.asFloat() + b.asFloat());
+        if (!bothIntegral(a, b))
+            return Value(a.asFloat() + b.asFloat());
+        if (__builtin_add_overflow(a.asInt(), b.asInt(), &sum))
+            throwOverflow("+");
+        return Value(sum);
     }
-    if (a.isString() && b.isString())
+    if (a.isString() && b.isString()) {
+        checkStringSize(a.asString().size() + b.asString().size());
         return Value(a.asString() + b.asString());
+    }
     if (a.isList() && b.isList() && a.isTuple() == b.isTuple()) {
+        checkListSize(a.asList().size() + b.asList().size());
         ValueList out = a.asList();
         out.insert(out.end(), b.asList().begin(), b.asList().end());
         return Value::list(std::move(out), a.isTuple());
@@ -59,13 +76,27 @@ Value add(const Value &a, const Value &b)
     throwOperandTypes("+", a, b);
 }
 
+Value subtract(const Value &a, const Value &b)
+{
+    if (!a.isNumber() || !b.isNumber())
+        throwOperandTypes("-", a, b);
+    if (!bothIntegral(a, b))
+        return Value(a.asFloat() - b.asFloat());
+    int64_t difference = 0;
+    if (__builtin_sub_overflow(a.asInt(), b.asInt(), &difference))
+        throwOverflow("-");
+    return Value(difference);
+}
+
 Value multiply(const Value &a, const Value &b)
 {
     if (a.isNumber() && b.isNumber()) {
         int64_t product = 0;
-        if (bothIntegral(a, b) && !__builtin_mul_overflow(a.asInt(), b.asInt(), &product))
-            return Value(product);
-        return Value(a.asFloat() * b.asFloat());
+        if (!bothIntegral(a, b))
+            return Value(a.asFloat() * b.asFloat());
+        if (__builtin_mul_overflow(a.asInt(), b.asInt(), &product))
+            throwOverflow("*");
+        return Value(product);
     }
     if ((a.isString() || a.isList()) && (b.isInt() || b.isBool()))
         return repeat(a, b.asInt());
@@ -86,11 +117,16 @@ Value divide(BinaryOp op, const Value &a, const Value &b)
     if (bothIntegral(a, b)) {
         const int64_t x = a.asInt();
         const int64_t y = b.asInt();
+        if (x == INT64_MIN && y == -1) { // the one quotient that does not fit (and traps in hardware)
+            if (op == BinaryOp::Mod)
+                return Value(int64_t(0));
+            throwOverflow("//");
+        }
         int64_t q = x / y;
         int64_t r = x % y;
         if (r != 0 && ((r < 0) != (y < 0))) {
-            --q;
-            r += y;
+            --q; // cannot wrap: q > INT64_MIN whenever there is a remainder
+            r += y; // |r| < |y| and the signs differ, so this cannot wrap either
         }
         return op == BinaryOp::FloorDiv ? Value(q) : Value(r);
     }
@@ -104,19 +140,38 @@ Value divide(BinaryOp op, const Value &a, const Value &b)
     return Value(std::round((x - r) / y));
 }
 
+// Exponentiation by squaring: at most 64 squarings, overflow is an error. 0, 1 and -1 never overflow,
+// whatever the exponent.
+int64_t integerPower(int64_t base, int64_t exponent)
+{
+    if (base == 0 || base == 1)
+        return exponent == 0 ? 1 : base;
+    if (base == -1)
+        return exponent % 2 == 0 ? 1 : -1;
+    int64_t result = 1;
+    while (true) {
+        if ((exponent & 1) && __builtin_mul_overflow(result, base, &result))
+            throwOverflow("**");
+        exponent >>= 1;
+        if (exponent == 0)
+            return result;
+        if (__builtin_mul_overflow(base, base, &base))
+            throwOverflow("**");
+    }
+}
+
 Value power(const Value &a, const Value &b)
 {
     if (!a.isNumber() || !b.isNumber())
         throwOperandTypes("**", a, b);
-    if (bothIntegral(a, b) && b.asInt() >= 0) {
-        int64_t result = 1;
-        for (int64_t i = 0; i < b.asInt(); ++i) {
-            if (__builtin_mul_overflow(result, a.asInt(), &result))
-                return Value(std::pow(a.asFloat(), b.asFloat()));
-        }
-        return Value(result);
-    }
-    return Value(std::pow(a.asFloat(), b.asFloat()));
+    if (bothIntegral(a, b) && b.asInt() >= 0)
+        return Value(integerPower(a.asInt(), b.asInt()));
+    if (a.asFloat() == 0.0 && b.asFloat() < 0.0)
+        throw RuntimeError("0.0 cannot be raised to a negative power");
+    const double result = std::pow(a.asFloat(), b.asFloat());
+    if (std::isinf(result) && std::isfinite(a.asFloat()) && std::isfinite(b.asFloat()))
+        throw RuntimeError("numerical result out of range in '**'");
+    return Value(result);
 }
 
 // One "%-08.3f"-style conversion: flags, width and precision as parsed, widths capped for sanity.
@@ -125,8 +180,6 @@ struct FormatSpec {
     int width = -1;
     int precision = -1;
 };
-
-constexpr int kMaxFormatWidth = 4096;
 
 std::string formatOne(char conversion, const FormatSpec &spec, const Value &value)
 {
@@ -150,7 +203,7 @@ std::string formatOne(char conversion, const FormatSpec &spec, const Value &valu
     if (conversion == 'd' || conversion == 'i' || conversion == 'x' || conversion == 'X' || conversion == 'o') {
         f += std::string("ll") + (conversion == 'i' ? 'd' : conversion);
         n = std::snprintf(buf.data(), buf.size(), f.c_str(),
-                          static_cast<long long>(value.isFloat() ? std::trunc(value.asFloat()) : value.asInt()));
+                          static_cast<long long>(value.isFloat() ? checkedToInteger(value.asFloat()) : value.asInt()));
     } else {
         n = std::snprintf(buf.data(), buf.size(), (f + conversion).c_str(), value.asFloat());
     }
@@ -191,18 +244,16 @@ void requireDefined(const Value &value)
 
 Value binaryOperation(BinaryOp op, const Value &left, const Value &right)
 {
-    if (op == BinaryOp::Concat)
-        return Value(toDisplayString(left) + toDisplayString(right));
+    if (op == BinaryOp::Concat) {
+        std::string text = toDisplayString(left);
+        appendText(text, toDisplayString(right));
+        return Value(std::move(text));
+    }
     requireDefined(left);
     requireDefined(right);
     switch (op) {
     case BinaryOp::Add: return add(left, right);
-    case BinaryOp::Sub:
-        if (!left.isNumber() || !right.isNumber())
-            throwOperandTypes("-", left, right);
-        if (bothIntegral(left, right))
-            return Value(left.asInt() - right.asInt());
-        return Value(left.asFloat() - right.asFloat());
+    case BinaryOp::Sub: return subtract(left, right);
     case BinaryOp::Mul: return multiply(left, right);
     case BinaryOp::Mod:
         if (left.isString())
@@ -226,6 +277,8 @@ Value unaryOperation(char op, const Value &operand)
         return operand.isBool() ? Value(operand.asInt()) : operand;
     if (operand.isFloat())
         return Value(-operand.asFloat());
+    if (operand.asInt() == INT64_MIN)
+        throwOverflow("-");
     return Value(-operand.asInt());
 }
 
@@ -274,7 +327,7 @@ std::string percentFormat(const std::string &format, const Value &args)
         const char conversion = format[j];
         i = j;
         if (conversion == '%') {
-            out += '%';
+            appendText(out, "%");
             continue;
         }
         if (std::string_view("sridxXofFeEgG").find(conversion) == std::string_view::npos)
@@ -283,12 +336,12 @@ std::string percentFormat(const std::string &format, const Value &args)
             const Value *v = args.isDict() ? args.asDict().find(std::string_view(key)) : nullptr;
             if (!v)
                 throw RuntimeError("format requires a mapping with key '" + key + "'");
-            out += formatOne(conversion, spec, *v);
+            appendText(out, formatOne(conversion, spec, *v));
             continue;
         }
         if (next >= items.size())
             throw RuntimeError("not enough arguments for format string");
-        out += formatOne(conversion, spec, items[next++]);
+        appendText(out, formatOne(conversion, spec, items[next++]));
     }
     if (next < items.size() && !args.isDict())
         throw RuntimeError("not all arguments converted during string formatting");

@@ -2,9 +2,11 @@
 // remembers where it was opened so that an unclosed or mismatched block is reported at its opening
 // tag, naming the tag it still needs.
 #include "engine/text/jinja_error.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_parser.h"
 
 #include <algorithm>
+#include <new>
 
 namespace enclave::jinja {
 
@@ -76,8 +78,6 @@ std::string ExpressionParser::describe(const Token &token)
 }
 
 namespace {
-
-constexpr int kMaxBlockNesting = 100; // blocks inside blocks
 
 template <typename T> std::unique_ptr<T> makeStmt(const Token &at)
 {
@@ -289,7 +289,9 @@ private:
         if (isName("recursive"))
             fail("recursive loops are not supported", current());
         ++m_loopDepth;
+        const int loopNames = m_loopNames;
         node->body = parseBlockBody("for", at, {"endfor", "else"});
+        node->usesLoop = m_loopNames != loopNames;
         --m_loopDepth;
         if (advance().text == "else") {
             node->otherwise = parseBlockBody("for", at, {"endfor"});
@@ -410,8 +412,20 @@ private:
 
 std::unique_ptr<Template> parseTemplate(std::string_view source)
 {
-    Parser parser(tokenize(source));
-    return parser.run();
+    if (source.size() > kMaxTemplateBytes)
+        throw TemplateError("template too large (" + std::to_string(source.size()) + " bytes, at most " +
+                                std::to_string(kMaxTemplateBytes) + ")",
+                            0, 0);
+    try {
+        Parser parser(tokenize(source));
+        return parser.run();
+    } catch (const TemplateError &) {
+        throw;
+    } catch (const std::bad_alloc &) {
+        throw TemplateError("out of memory while parsing the template", 0, 0);
+    } catch (const std::exception &e) {
+        throw TemplateError(std::string("cannot parse the template: ") + e.what(), 0, 0);
+    }
 }
 
 } // namespace enclave::jinja

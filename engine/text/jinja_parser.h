@@ -11,7 +11,8 @@
 
 namespace enclave::jinja {
 
-// Throws TemplateError naming the line, column and construct of the first syntax error.
+// Throws TemplateError naming the line, column and construct of the first syntax error, or for a
+// source larger than kMaxTemplateBytes.
 std::unique_ptr<Template> parseTemplate(std::string_view source);
 
 // Expression grammar over a token stream; the statement parser builds on it.
@@ -35,6 +36,7 @@ protected:
     std::vector<Token> m_tokens;
     size_t m_pos = 0;
     int m_nesting = 0;
+    int m_loopNames = 0; // how many names `loop` were parsed so far
 
     const Token &current() const { return m_tokens[m_pos]; }
     const Token &peek(size_t ahead = 1) const;
@@ -47,6 +49,9 @@ protected:
     std::string expectName(std::string_view context);
     [[noreturn]] void fail(const std::string &message, const Token &at) const;
     static std::string describe(const Token &token);
+
+    // Sets the height of a completed composite node; fails past kMaxExpressionHeight.
+    ExprPtr measured(ExprPtr node);
 
     ExprPtr parseTuple(bool allowCondition = true, bool allowEmpty = false); // a, b -> tuple
     ExprPtr parseExpression(bool allowCondition = true);

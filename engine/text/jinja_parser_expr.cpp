@@ -1,15 +1,16 @@
 // Expression grammar of the template language, with Jinja's precedence (loosest first):
 // a if c else b | or | and | not | comparisons, in, not in | + - | ~ | * / // % | ** | unary - + with
-// filters and tests | primary with .attr, [index], [a:b:c] and calls.
+// filters and tests | primary with .attr, [index], [a:b:c] and calls. Two limits: the parser's own
+// recursion (brackets, unary operators) and the height of the tree it builds, which loops such as
+// `1+1+1...` or `x|f|f|f...` grow without recursing. Every composite node goes through measured().
 #include "engine/text/jinja_builtins.h"
 #include "engine/text/jinja_error.h"
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_parser.h"
 
 namespace enclave::jinja {
 
 namespace {
-
-constexpr int kMaxNesting = 200; // brackets, unary operators and `not`s inside one expression
 
 template <typename T> std::unique_ptr<T> makeNode(const Token &at)
 {
@@ -32,9 +33,19 @@ ExprPtr makeBinary(const Token &at, BinaryOp op, ExprPtr left, ExprPtr right)
 
 ExpressionParser::NestingGuard::NestingGuard(ExpressionParser &parser) : m_parser(parser)
 {
-    if (++m_parser.m_nesting > kMaxNesting)
-        m_parser.fail("expression nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)",
+    if (++m_parser.m_nesting > kMaxParseDepth)
+        m_parser.fail("expression nested too deeply (more than " + std::to_string(kMaxParseDepth) + " levels)",
                       m_parser.current());
+}
+
+ExprPtr ExpressionParser::measured(ExprPtr node)
+{
+    node->height = tallestChild(*node) + 1;
+    if (node->height > kMaxExpressionHeight)
+        throw TemplateError("expression nested too deeply (more than " + std::to_string(kMaxExpressionHeight) +
+                                " levels of operators, filters, attributes, calls and brackets)",
+                            node->line, node->column);
+    return node;
 }
 
 ExprPtr ExpressionParser::parseTuple(bool allowCondition, bool allowEmpty)
@@ -62,7 +73,7 @@ ExprPtr ExpressionParser::parseTuple(bool allowCondition, bool allowEmpty)
     auto node = makeNode<ListExpr>(start);
     node->items = std::move(items);
     node->tuple = true;
-    return node;
+    return measured(std::move(node));
 }
 
 ExprPtr ExpressionParser::parseExpression(bool allowCondition)
@@ -74,10 +85,12 @@ ExprPtr ExpressionParser::parseExpression(bool allowCondition)
         const Token at = advance();
         auto node = makeNode<CondExpr>(at);
         node->condition = parseOr();
-        if (skipName("else"))
+        if (skipName("else")) {
+            const NestingGuard guard(*this); // `a if b else c if d else ...` recurses here
             node->otherwise = parseExpression(true);
+        }
         node->then = std::move(then);
-        then = std::move(node);
+        then = measured(std::move(node));
     }
     return then;
 }
@@ -87,7 +100,7 @@ ExprPtr ExpressionParser::parseOr()
     ExprPtr left = parseAnd();
     while (isName("or")) {
         const Token at = advance();
-        left = makeBinary(at, BinaryOp::Or, std::move(left), parseAnd());
+        left = measured(makeBinary(at, BinaryOp::Or, std::move(left), parseAnd()));
     }
     return left;
 }
@@ -97,7 +110,7 @@ ExprPtr ExpressionParser::parseAnd()
     ExprPtr left = parseNot();
     while (isName("and")) {
         const Token at = advance();
-        left = makeBinary(at, BinaryOp::And, std::move(left), parseNot());
+        left = measured(makeBinary(at, BinaryOp::And, std::move(left), parseNot()));
     }
     return left;
 }
@@ -111,7 +124,7 @@ ExprPtr ExpressionParser::parseNot()
     auto node = makeNode<UnaryExpr>(at);
     node->op = '!';
     node->operand = parseNot();
-    return node;
+    return measured(std::move(node));
 }
 
 ExprPtr ExpressionParser::parseCompare()
@@ -149,7 +162,7 @@ ExprPtr ExpressionParser::parseCompare()
         node->rest.emplace_back(op, parseMath1());
     }
     if (node)
-        return node;
+        return measured(std::move(node));
     return first;
 }
 
@@ -158,7 +171,7 @@ ExprPtr ExpressionParser::parseMath1()
     ExprPtr left = parseConcat();
     while (isOperator("+") || isOperator("-")) {
         const Token at = advance();
-        left = makeBinary(at, at.text == "+" ? BinaryOp::Add : BinaryOp::Sub, std::move(left), parseConcat());
+        left = measured(makeBinary(at, at.text == "+" ? BinaryOp::Add : BinaryOp::Sub, std::move(left), parseConcat()));
     }
     return left;
 }
@@ -168,7 +181,7 @@ ExprPtr ExpressionParser::parseConcat()
     ExprPtr left = parseMath2();
     while (isOperator("~")) {
         const Token at = advance();
-        left = makeBinary(at, BinaryOp::Concat, std::move(left), parseMath2());
+        left = measured(makeBinary(at, BinaryOp::Concat, std::move(left), parseMath2()));
     }
     return left;
 }
@@ -182,7 +195,7 @@ ExprPtr ExpressionParser::parseMath2()
             : at.text == "/"               ? BinaryOp::Div
             : at.text == "//"              ? BinaryOp::FloorDiv
                                            : BinaryOp::Mod;
-        left = makeBinary(at, op, std::move(left), parsePow());
+        left = measured(makeBinary(at, op, std::move(left), parsePow()));
     }
     return left;
 }
@@ -192,7 +205,7 @@ ExprPtr ExpressionParser::parsePow()
     ExprPtr left = parseUnary();
     while (isOperator("**")) {
         const Token at = advance();
-        left = makeBinary(at, BinaryOp::Pow, std::move(left), parseUnary());
+        left = measured(makeBinary(at, BinaryOp::Pow, std::move(left), parseUnary()));
     }
     return left;
 }
@@ -206,7 +219,7 @@ ExprPtr ExpressionParser::parseUnary(bool withFilter)
         auto unary = makeNode<UnaryExpr>(at);
         unary->op = at.text[0];
         unary->operand = parseUnary(false);
-        node = std::move(unary);
+        node = measured(std::move(unary));
     } else {
         node = parsePrimary();
     }
@@ -232,6 +245,8 @@ ExprPtr ExpressionParser::parsePrimary()
         }
         auto node = makeNode<NameExpr>(token);
         node->name = token.text;
+        if (token.text == "loop")
+            ++m_loopNames;
         return node;
     }
     case TokenType::String: {
@@ -282,7 +297,7 @@ ExprPtr ExpressionParser::parseListOrTuple(const Token &open, std::string_view c
         node->items.push_back(parseExpression());
     }
     expectOperator(close, "to close the list");
-    return node;
+    return measured(std::move(node));
 }
 
 ExprPtr ExpressionParser::parseDict(const Token &open)
@@ -298,7 +313,7 @@ ExprPtr ExpressionParser::parseDict(const Token &open)
         node->items.emplace_back(std::move(key), parseExpression());
     }
     expectOperator("}", "to close the dict");
-    return node;
+    return measured(std::move(node));
 }
 
 ExprPtr ExpressionParser::parsePostfix(ExprPtr node)
@@ -310,14 +325,14 @@ ExprPtr ExpressionParser::parsePostfix(ExprPtr node)
                 auto attr = makeNode<AttrExpr>(at);
                 attr->object = std::move(node);
                 attr->name = advance().text;
-                node = std::move(attr);
+                node = measured(std::move(attr));
             } else if (current().type == TokenType::Integer) {
                 auto item = makeNode<ItemExpr>(at);
                 auto index = makeNode<LiteralExpr>(current());
                 index->value = Value(advance().intValue);
                 item->object = std::move(node);
                 item->index = std::move(index);
-                node = std::move(item);
+                node = measured(std::move(item));
             } else {
                 fail("expected a name or number after '.', got " + describe(current()), current());
             }
@@ -339,7 +354,7 @@ ExprPtr ExpressionParser::parseCall(ExprPtr callee)
     call->column = callee->column;
     call->callee = std::move(callee);
     call->args = parseCallArguments();
-    return call;
+    return measured(std::move(call));
 }
 
 ExprPtr ExpressionParser::parseSubscript(ExprPtr object, const Token &at)
@@ -353,7 +368,7 @@ ExprPtr ExpressionParser::parseSubscript(ExprPtr object, const Token &at)
             auto item = makeNode<ItemExpr>(at);
             item->object = std::move(object);
             item->index = std::move(start);
-            return item;
+            return measured(std::move(item));
         }
     }
     auto slice = makeNode<SliceExpr>(at);
@@ -365,7 +380,7 @@ ExprPtr ExpressionParser::parseSubscript(ExprPtr object, const Token &at)
     if (skipOperator(":") && !isOperator("]"))
         slice->step = parseExpression();
     expectOperator("]", "to close the slice");
-    return slice;
+    return measured(std::move(slice));
 }
 
 Arguments ExpressionParser::parseCallArguments()
@@ -416,7 +431,7 @@ ExprPtr ExpressionParser::parseFilterAndTest(ExprPtr node)
             auto filter = makeNode<FilterExpr>(at);
             filter->input = std::move(node);
             filter->filter = parseFilterCall();
-            node = std::move(filter);
+            node = measured(std::move(filter));
         } else if (isName("is")) {
             node = parseTest(std::move(node));
         } else if (isOperator("(")) {
@@ -439,7 +454,7 @@ ExprPtr ExpressionParser::parseTest(ExprPtr input)
         fail("no test named '" + test->name + "'", nameAt);
     if (isOperator("(")) {
         test->args = parseCallArguments();
-        return test;
+        return measured(std::move(test));
     }
     const Token &c = current();
     const bool startsOperand = c.type == TokenType::Name || c.type == TokenType::String ||
@@ -450,7 +465,7 @@ ExprPtr ExpressionParser::parseTest(ExprPtr input)
             fail("tests cannot be chained with 'is'", c);
         test->args.positional.push_back(parsePostfix(parsePrimary()));
     }
-    return test;
+    return measured(std::move(test));
 }
 
 } // namespace enclave::jinja

@@ -35,6 +35,8 @@ bool remainderIsZero(const Value &v, int64_t divisor)
         throw RuntimeError("unsupported operand type(s) for %: '" + v.typeName() + "' and 'int'");
     if (v.isFloat())
         return std::fmod(v.asFloat(), double(divisor)) == 0.0;
+    if (divisor == -1) // INT64_MIN % -1 traps in hardware
+        return true;
     return v.asInt() % divisor == 0;
 }
 

@@ -1,7 +1,13 @@
-// Python str operations over UTF-8 strings, working on code points where Python would.
+// Python str operations over UTF-8 strings, working on code points where Python would. Builders check
+// the size of what they build as they go; the Value made from it charges the budget for its bytes.
 #include "engine/text/jinja_strings.h"
 
+#include "engine/text/jinja_limits.h"
+#include "engine/text/jinja_value.h"
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace enclave::jinja {
 
@@ -31,17 +37,51 @@ bool isLineBreak(char32_t c)
         c == 0x2028 || c == 0x2029;
 }
 
-bool inStripSet(char32_t c, const std::optional<std::vector<char32_t>> &set)
+bool inStripSet(char32_t c, const std::optional<std::vector<char32_t>> &sortedSet)
 {
-    if (!set)
+    if (!sortedSet)
         return isPythonSpace(c);
-    return std::find(set->begin(), set->end(), c) != set->end();
+    return std::binary_search(sortedSet->begin(), sortedSet->end(), c);
+}
+
+constexpr size_t kShortNeedle = 4; // std::string_view::find costs at most this many times linear
+
+// Knuth-Morris-Pratt: where the needle (length m, read through sub(i)) first occurs in the text
+// (length n, read through hay(i)), or npos.
+template <typename Hay, typename Sub> size_t kmpSearch(size_t n, Hay hay, size_t m, Sub sub)
+{
+    checkStringSize(m);
+    std::vector<uint32_t> border(m, 0); // m <= kMaxStringBytes fits
+    for (size_t i = 1, k = 0; i < m; ++i) {
+        while (k > 0 && sub(i) != sub(k))
+            k = border[k - 1];
+        if (sub(i) == sub(k))
+            ++k;
+        border[i] = uint32_t(k);
+    }
+    for (size_t i = 0, k = 0; i < n; ++i) {
+        while (k > 0 && hay(i) != sub(k))
+            k = border[k - 1];
+        if (hay(i) == sub(k))
+            ++k;
+        if (k == m)
+            return i + 1 - m;
+    }
+    return std::string_view::npos;
+}
+
+// Fails once a split has produced more pieces than a list may hold.
+void checkPieces(const std::vector<std::string> &pieces)
+{
+    if (pieces.size() >= kMaxListItems)
+        checkListSize(pieces.size() + 1);
 }
 
 } // namespace
 
 std::vector<char32_t> decodeUtf8(std::string_view s)
 {
+    chargeBytes(s.size() * sizeof(char32_t)); // what it writes
     std::vector<char32_t> out;
     out.reserve(s.size());
     for (size_t i = 0; i < s.size();) {
@@ -104,8 +144,17 @@ std::vector<std::string> splitCodePoints(std::string_view s)
 
 size_t codePointCount(std::string_view s)
 {
-    return size_t(
-        std::count_if(s.begin(), s.end(), [](char c) { return !isContinuation(static_cast<unsigned char>(c)); }));
+    chargeBytes(s.size());
+    size_t continuations = 0;
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) { // eight bytes at a time: count those that are 10xxxxxx
+        uint64_t word = 0;
+        std::memcpy(&word, s.data() + i, 8);
+        continuations += size_t(std::popcount(word & ~(word << 1) & 0x8080808080808080ull));
+    }
+    for (; i < s.size(); ++i)
+        continuations += isContinuation(static_cast<unsigned char>(s[i])) ? 1 : 0;
+    return s.size() - continuations;
 }
 
 bool isPythonSpace(char32_t c)
@@ -180,12 +229,14 @@ std::string pythonTitle(std::string_view s)
     return out;
 }
 
-std::string strip(std::string_view s, const std::optional<std::string> &chars, bool left, bool right)
+std::string strip(std::string_view s, std::optional<std::string_view> chars, bool left, bool right)
 {
     const std::vector<char32_t> cps = decodeUtf8(s);
     std::optional<std::vector<char32_t>> set;
-    if (chars)
+    if (chars) {
         set = decodeUtf8(*chars);
+        std::sort(set->begin(), set->end());
+    }
     size_t begin = 0;
     size_t end = cps.size();
     while (left && begin < end && inStripSet(cps[begin], set))
@@ -195,15 +246,16 @@ std::string strip(std::string_view s, const std::optional<std::string> &chars, b
     return encodeUtf8(cps, begin, end);
 }
 
-std::vector<std::string> split(std::string_view s, const std::optional<std::string> &sep, int64_t maxSplit)
+std::vector<std::string> split(std::string_view s, std::optional<std::string_view> sep, int64_t maxSplit)
 {
     std::vector<std::string> out;
     if (sep) {
         size_t pos = 0;
         while (maxSplit < 0 || int64_t(out.size()) < maxSplit) {
-            const size_t hit = s.find(*sep, pos);
-            if (hit == std::string_view::npos || sep->empty())
+            const size_t hit = sep->empty() ? std::string_view::npos : findText(s, *sep, pos);
+            if (hit == std::string_view::npos)
                 break;
+            checkPieces(out);
             out.emplace_back(s.substr(pos, hit - pos));
             pos = hit + sep->size();
         }
@@ -224,13 +276,14 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
         size_t j = i;
         while (j < cps.size() && !isPythonSpace(cps[j]))
             ++j;
+        checkPieces(out);
         out.push_back(encodeUtf8(cps, i, j));
         i = j;
     }
     return out;
 }
 
-std::vector<std::string> rsplit(std::string_view s, const std::optional<std::string> &sep, int64_t maxSplit)
+std::vector<std::string> rsplit(std::string_view s, std::optional<std::string_view> sep, int64_t maxSplit)
 {
     if (maxSplit < 0)
         return split(s, sep, maxSplit);
@@ -238,9 +291,10 @@ std::vector<std::string> rsplit(std::string_view s, const std::optional<std::str
     if (sep && !sep->empty()) {
         size_t end = s.size();
         while (int64_t(out.size()) < maxSplit) {
-            const size_t hit = end >= sep->size() ? s.rfind(*sep, end - sep->size()) : std::string_view::npos;
+            const size_t hit = rfindText(s, *sep, end);
             if (hit == std::string_view::npos)
                 break;
+            checkPieces(out);
             out.emplace_back(s.substr(hit + sep->size(), end - hit - sep->size()));
             end = hit;
         }
@@ -260,6 +314,7 @@ std::vector<std::string> rsplit(std::string_view s, const std::optional<std::str
             size_t begin = end;
             while (begin > 0 && !isPythonSpace(cps[begin - 1]))
                 --begin;
+            checkPieces(out);
             out.push_back(encodeUtf8(cps, begin, end));
             end = begin;
         }
@@ -279,6 +334,7 @@ std::vector<std::string> splitLines(std::string_view s, bool keepEnds)
         size_t next = i + 1;
         if (cps[i] == '\r' && next < cps.size() && cps[next] == '\n')
             ++next;
+        checkPieces(out);
         out.push_back(encodeUtf8(cps, start, keepEnds ? next : i));
         start = next;
         i = next - 1;
@@ -286,6 +342,38 @@ std::vector<std::string> splitLines(std::string_view s, bool keepEnds)
     if (start < cps.size())
         out.push_back(encodeUtf8(cps, start, cps.size()));
     return out;
+}
+
+size_t findText(std::string_view s, std::string_view sub, size_t from)
+{
+    if (from > s.size())
+        return std::string_view::npos;
+    const std::string_view hay = s.substr(from);
+    if (sub.size() > hay.size())
+        return std::string_view::npos;
+    const size_t hit = sub.size() <= kShortNeedle
+        ? hay.find(sub)
+        : kmpSearch(hay.size(), [&](size_t i) { return hay[i]; }, sub.size(), [&](size_t i) { return sub[i]; });
+    chargeBytes((hit == std::string_view::npos ? hay.size() : hit) + 2 * sub.size()); // what was scanned
+    return hit == std::string_view::npos ? hit : from + hit;
+}
+
+size_t rfindText(std::string_view s, std::string_view sub, size_t end)
+{
+    const std::string_view hay = s.substr(0, std::min(end, s.size()));
+    if (sub.size() > hay.size())
+        return std::string_view::npos;
+    const size_t n = hay.size();
+    const size_t m = sub.size();
+    size_t hit = std::string_view::npos;
+    if (m <= kShortNeedle)
+        hit = hay.rfind(sub);
+    else if (const size_t r = kmpSearch( // the first match of the reversed needle in the reversed text
+                 n, [&](size_t i) { return hay[n - 1 - i]; }, m, [&](size_t i) { return sub[m - 1 - i]; });
+             r != std::string_view::npos)
+        hit = n - r - m;
+    chargeBytes((hit == std::string_view::npos ? n : n - hit) + 2 * m); // what was scanned
+    return hit;
 }
 
 std::string replace(std::string_view s, std::string_view from, std::string_view to, int64_t count)
@@ -296,27 +384,27 @@ std::string replace(std::string_view s, std::string_view from, std::string_view 
         int64_t done = 0;
         for (const std::string &c : splitCodePoints(s)) {
             if (count < 0 || done < count) {
-                out += to;
+                appendText(out, to);
                 ++done;
             }
-            out += c;
+            appendText(out, c);
         }
         if (count < 0 || done < count)
-            out += to;
+            appendText(out, to);
         return out;
     }
     size_t pos = 0;
     int64_t done = 0;
     while (count < 0 || done < count) {
-        const size_t hit = s.find(from, pos);
+        const size_t hit = findText(s, from, pos);
         if (hit == std::string_view::npos)
             break;
-        out.append(s.substr(pos, hit - pos));
-        out.append(to);
+        appendText(out, s.substr(pos, hit - pos));
+        appendText(out, to);
         pos = hit + from.size();
         ++done;
     }
-    out.append(s.substr(pos));
+    appendText(out, s.substr(pos));
     return out;
 }
 
@@ -325,7 +413,7 @@ int64_t countOccurrences(std::string_view s, std::string_view sub)
     if (sub.empty())
         return int64_t(codePointCount(s)) + 1;
     int64_t n = 0;
-    for (size_t pos = s.find(sub); pos != std::string_view::npos; pos = s.find(sub, pos + sub.size()))
+    for (size_t pos = findText(s, sub); pos != std::string_view::npos; pos = findText(s, sub, pos + sub.size()))
         ++n;
     return n;
 }
@@ -334,6 +422,8 @@ std::string htmlEscape(std::string_view s)
 {
     std::string out;
     for (char c : s) {
+        if (out.size() > kMaxStringBytes)
+            checkStringSize(out.size());
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
@@ -352,6 +442,7 @@ std::string pad(std::string_view s, int64_t width, std::string_view fill, int al
     if (width <= length)
         return std::string(s);
     const int64_t margin = width - length;
+    checkStringSize(checkedWidth(margin) * std::max<size_t>(1, fill.size()) + s.size());
     int64_t left = 0;
     if (align == 0)
         left = margin / 2 + (margin & width & 1);

@@ -1,5 +1,6 @@
 // Python str semantics over UTF-8 for the chat-template language: code-point indexing, whitespace,
 // strip/split/replace, case mapping. Case mapping covers ASCII, Latin-1, Greek and Cyrillic only.
+// Every function here is linear in its input, charges the render budget and fails past the size limits.
 #pragma once
 
 #include <cstdint>
@@ -27,12 +28,17 @@ std::string capitalize(std::string_view s); // str.capitalize()
 std::string pythonTitle(std::string_view s); // str.title()
 
 // str.strip/lstrip/rstrip; `chars` absent strips whitespace.
-std::string strip(std::string_view s, const std::optional<std::string> &chars, bool left, bool right);
+std::string strip(std::string_view s, std::optional<std::string_view> chars, bool left, bool right);
 
 // str.split / str.rsplit; `sep` absent splits on whitespace runs. maxSplit < 0 means no limit.
-std::vector<std::string> split(std::string_view s, const std::optional<std::string> &sep, int64_t maxSplit);
-std::vector<std::string> rsplit(std::string_view s, const std::optional<std::string> &sep, int64_t maxSplit);
+std::vector<std::string> split(std::string_view s, std::optional<std::string_view> sep, int64_t maxSplit);
+std::vector<std::string> rsplit(std::string_view s, std::optional<std::string_view> sep, int64_t maxSplit);
 std::vector<std::string> splitLines(std::string_view s, bool keepEnds);
+
+// Substring search in linear time whatever the needle (std::string::find is O(n*m) at worst).
+// findText: first occurrence at or after `from`; rfindText: last one ending at or before `end`.
+size_t findText(std::string_view s, std::string_view sub, size_t from = 0);
+size_t rfindText(std::string_view s, std::string_view sub, size_t end = std::string_view::npos);
 
 std::string replace(std::string_view s, std::string_view from, std::string_view to, int64_t count);
 int64_t countOccurrences(std::string_view s, std::string_view sub);

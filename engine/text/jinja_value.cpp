@@ -1,6 +1,7 @@
 // Value construction, Python truthiness, equality and ordering for the chat-template language.
 #include "engine/text/jinja_value.h"
 
+#include "engine/text/jinja_limits.h"
 #include "engine/text/jinja_strings.h"
 
 #include <algorithm>
@@ -8,10 +9,32 @@
 
 namespace enclave::jinja {
 
+namespace {
+
+// Levels of nesting of a new list or dict holding `items`; throws past kMaxValueDepth.
+uint16_t nestedDepth(const ValueList &items)
+{
+    int deepest = 0;
+    for (const Value &item : items)
+        deepest = std::max(deepest, item.depth());
+    if (deepest >= kMaxValueDepth)
+        throw RuntimeError("value nested too deeply (more than " + std::to_string(kMaxValueDepth) + " levels)");
+    return uint16_t(deepest + 1);
+}
+
+} // namespace
+
+Value::Value(std::string s) : m_kind(Kind::String)
+{
+    checkStringSize(s.size());
+    chargeBytes(s.size() + kStringOverheadBytes);
+    m_data = std::make_shared<const std::string>(std::move(s));
+}
+
 Value Value::undefined(std::string name)
 {
     Value v;
-    v.m_data = std::move(name);
+    v.m_data = std::make_shared<const std::string>(std::move(name));
     return v;
 }
 
@@ -24,17 +47,28 @@ Value Value::none()
 
 Value Value::list(ValueList items, bool tuple)
 {
+    checkListSize(items.size());
+    chargeItems(items.size());
     Value v;
     v.m_kind = Kind::List;
     v.m_tuple = tuple;
+    v.m_depth = nestedDepth(items);
     v.m_data = std::make_shared<ValueList>(std::move(items));
     return v;
 }
 
 Value Value::dict(ValueDict items)
 {
+    checkListSize(items.size());
+    chargeItems(items.size());
+    int deepest = 0;
+    for (const auto &[k, item] : items.items())
+        deepest = std::max({deepest, k.depth(), item.depth()});
+    if (deepest >= kMaxValueDepth)
+        throw RuntimeError("value nested too deeply (more than " + std::to_string(kMaxValueDepth) + " levels)");
     Value v;
     v.m_kind = Kind::Dict;
+    v.m_depth = uint16_t(deepest + 1);
     v.m_data = std::make_shared<ValueDict>(std::move(items));
     return v;
 }
@@ -43,6 +77,7 @@ Value Value::makeNamespace(ValueDict items)
 {
     Value v = dict(std::move(items));
     v.m_kind = Kind::Namespace;
+    v.m_depth = 0;
     return v;
 }
 
@@ -54,14 +89,69 @@ Value Value::callable(std::string name, NativeFunction function)
     return v;
 }
 
+void Value::wrongKind(const char *wanted) const
+{
+    throw RuntimeError(std::string("expected ") + wanted + ", got '" + typeName() + "'");
+}
+
+bool Value::asBool() const
+{
+    if (m_kind != Kind::Bool)
+        wrongKind("a bool");
+    return std::get<bool>(m_data);
+}
+
 int64_t Value::asInt() const
 {
-    return m_kind == Kind::Bool ? int64_t(asBool()) : std::get<int64_t>(m_data);
+    if (m_kind == Kind::Bool)
+        return int64_t(std::get<bool>(m_data));
+    if (m_kind != Kind::Int)
+        wrongKind("an integer");
+    return std::get<int64_t>(m_data);
 }
 
 double Value::asFloat() const
 {
-    return m_kind == Kind::Float ? std::get<double>(m_data) : double(asInt());
+    if (m_kind == Kind::Float)
+        return std::get<double>(m_data);
+    if (m_kind != Kind::Int && m_kind != Kind::Bool)
+        wrongKind("a number");
+    return double(asInt());
+}
+
+const std::string &Value::asString() const
+{
+    if (m_kind != Kind::String)
+        wrongKind("a string");
+    return *std::get<std::shared_ptr<const std::string>>(m_data);
+}
+
+const std::string &Value::undefinedName() const
+{
+    static const std::string kNoName;
+    const auto *name = std::get_if<std::shared_ptr<const std::string>>(&m_data);
+    return m_kind == Kind::Undefined && name ? **name : kNoName;
+}
+
+const ValueList &Value::asList() const
+{
+    if (m_kind != Kind::List)
+        wrongKind("a list");
+    return *std::get<std::shared_ptr<ValueList>>(m_data);
+}
+
+ValueDict &Value::asDict() const
+{
+    if (m_kind != Kind::Dict && m_kind != Kind::Namespace)
+        wrongKind("a dict");
+    return *std::get<std::shared_ptr<ValueDict>>(m_data);
+}
+
+const Callable &Value::asCallable() const
+{
+    if (m_kind != Kind::Callable)
+        wrongKind("a function");
+    return *std::get<std::shared_ptr<Callable>>(m_data);
 }
 
 bool Value::truthy() const
@@ -100,6 +190,7 @@ std::string Value::typeName() const
 
 const Value *ValueDict::find(const Value &key) const
 {
+    chargeItems(m_items.size());
     for (const auto &[k, v] : m_items) {
         if (valuesEqual(k, key))
             return &v;
@@ -109,6 +200,7 @@ const Value *ValueDict::find(const Value &key) const
 
 const Value *ValueDict::find(std::string_view key) const
 {
+    chargeItems(m_items.size());
     for (const auto &[k, v] : m_items) {
         if (k.isString() && k.asString() == key)
             return &v;
@@ -118,13 +210,20 @@ const Value *ValueDict::find(std::string_view key) const
 
 void ValueDict::set(const Value &key, Value value)
 {
+    chargeItems(m_items.size());
     for (auto &[k, v] : m_items) {
         if (valuesEqual(k, key)) {
             v = std::move(value);
             return;
         }
     }
-    m_items.emplace_back(key, std::move(value));
+    append(key, std::move(value));
+}
+
+void ValueDict::append(Value key, Value value)
+{
+    checkListSize(m_items.size() + 1);
+    m_items.emplace_back(std::move(key), std::move(value));
 }
 
 const Value *CallArgs::find(size_t index, std::string_view name) const
@@ -165,8 +264,13 @@ bool isNumeric(const Value &v)
 
 bool listsEqual(const ValueList &a, const ValueList &b)
 {
+    if (&a == &b)
+        return true;
     if (a.size() != b.size())
         return false;
+    const ValueDepthGuard guard;
+    chargeSteps(1);
+    chargeItems(a.size());
     for (size_t i = 0; i < a.size(); ++i) {
         if (!valuesEqual(a[i], b[i]))
             return false;
@@ -176,8 +280,12 @@ bool listsEqual(const ValueList &a, const ValueList &b)
 
 bool dictsEqual(const ValueDict &a, const ValueDict &b)
 {
+    if (&a == &b)
+        return true;
     if (a.size() != b.size())
         return false;
+    const ValueDepthGuard guard;
+    chargeSteps(1);
     for (const auto &[k, v] : a.items()) {
         const Value *other = b.find(k);
         if (!other || !valuesEqual(v, *other))
@@ -195,6 +303,7 @@ bool dictsEqual(const ValueDict &a, const ValueDict &b)
 
 bool valuesEqual(const Value &a, const Value &b)
 {
+    chargeItems(1);
     if (isNumeric(a) && isNumeric(b)) {
         if (a.isFloat() || b.isFloat())
             return a.asFloat() == b.asFloat();
@@ -205,7 +314,11 @@ bool valuesEqual(const Value &a, const Value &b)
     switch (a.kind()) {
     case Value::Kind::Undefined:
     case Value::Kind::None: return true;
-    case Value::Kind::String: return a.asString() == b.asString();
+    case Value::Kind::String:
+        if (&a.asString() == &b.asString())
+            return true;
+        chargeBytes(std::min(a.asString().size(), b.asString().size()));
+        return a.asString() == b.asString();
     case Value::Kind::List: return a.isTuple() == b.isTuple() && listsEqual(a.asList(), b.asList());
     case Value::Kind::Dict: return dictsEqual(a.asDict(), b.asDict());
     case Value::Kind::Namespace: return &a.asDict() == &b.asDict();
@@ -216,16 +329,22 @@ bool valuesEqual(const Value &a, const Value &b)
 
 bool valueLess(const Value &a, const Value &b)
 {
+    chargeItems(1);
     if (isNumeric(a) && isNumeric(b)) {
         if (a.isFloat() || b.isFloat())
             return a.asFloat() < b.asFloat();
         return a.asInt() < b.asInt();
     }
-    if (a.isString() && b.isString())
+    if (a.isString() && b.isString()) {
+        chargeBytes(std::min(a.asString().size(), b.asString().size()));
         return a.asString() < b.asString(); // UTF-8 byte order is code point order
+    }
     if (a.isList() && b.isList() && a.isTuple() == b.isTuple()) {
         const ValueList &x = a.asList();
         const ValueList &y = b.asList();
+        const ValueDepthGuard guard;
+        chargeSteps(1);
+        chargeItems(std::min(x.size(), y.size()));
         for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
             if (!valuesEqual(x[i], y[i]))
                 return valueLess(x[i], y[i]);
@@ -241,8 +360,9 @@ bool valueContains(const Value &container, const Value &item)
     case Value::Kind::String:
         if (!item.isString())
             throw RuntimeError("'in <string>' requires string as left operand, not " + item.typeName());
-        return container.asString().find(item.asString()) != std::string::npos;
+        return findText(container.asString(), item.asString()) != std::string::npos;
     case Value::Kind::List:
+        chargeItems(container.asList().size());
         return std::any_of(container.asList().begin(), container.asList().end(),
                            [&](const Value &v) { return valuesEqual(v, item); });
     case Value::Kind::Dict: return container.asDict().find(item) != nullptr;
@@ -254,14 +374,16 @@ bool valueContains(const Value &container, const Value &item)
 ValueList iterate(const Value &value)
 {
     switch (value.kind()) {
-    case Value::Kind::List: return value.asList();
+    case Value::Kind::List: chargeItems(value.asList().size()); return value.asList();
     case Value::Kind::Dict: {
+        chargeItems(value.asDict().size());
         ValueList keys;
         for (const auto &[k, v] : value.asDict().items())
             keys.push_back(k);
         return keys;
     }
     case Value::Kind::String: {
+        checkListSize(codePointCount(value.asString()));
         ValueList chars;
         for (std::string &c : splitCodePoints(value.asString()))
             chars.emplace_back(std::move(c));

@@ -1,6 +1,7 @@
 // Values of the chat-template language: Python's None/bool/int/float/str/list/tuple/dict plus Jinja's
-// undefined, namespace and callables. Lists and dicts are immutable once built (the sandbox that
-// Hugging Face renders with forbids mutation), so they are shared; a namespace is shared and mutable.
+// undefined, namespace and callables. Strings, lists and dicts are immutable once built (the sandbox
+// that Hugging Face renders with forbids mutation), so copies share them; a namespace is shared and
+// mutable. Building a string or list checks its size and charges the render budget (jinja_limits.h).
 #pragma once
 
 #include <cstdint>
@@ -51,13 +52,14 @@ public:
     Value(int i) : m_kind(Kind::Int), m_data(int64_t(i)) {}
     Value(int64_t i) : m_kind(Kind::Int), m_data(i) {}
     Value(double d) : m_kind(Kind::Float), m_data(d) {}
-    Value(std::string s) : m_kind(Kind::String), m_data(std::move(s)) {}
+    Value(std::string s); // throws RuntimeError past kMaxStringBytes
     Value(std::string_view s) : Value(std::string(s)) {}
     Value(const char *s) : Value(std::string(s)) {}
 
     // `name` is what was looked up, for error messages ("'foo' is undefined").
     static Value undefined(std::string name = {});
     static Value none();
+    // Both throw RuntimeError past kMaxListItems items or kMaxValueDepth levels of nesting.
     static Value list(ValueList items, bool tuple = false);
     static Value dict(ValueDict items);
     static Value makeNamespace(ValueDict items);
@@ -77,23 +79,30 @@ public:
     bool isNamespace() const { return m_kind == Kind::Namespace; }
     bool isCallable() const { return m_kind == Kind::Callable; }
 
-    bool asBool() const { return std::get<bool>(m_data); }
+    // Accessors of the kind at hand; another kind throws RuntimeError, never undefined behaviour.
+    bool asBool() const;
     int64_t asInt() const; // Int or Bool
     double asFloat() const; // any number
-    const std::string &asString() const { return std::get<std::string>(m_data); }
-    const std::string &undefinedName() const { return std::get<std::string>(m_data); }
-    const ValueList &asList() const { return *std::get<std::shared_ptr<ValueList>>(m_data); }
-    ValueDict &asDict() const { return *std::get<std::shared_ptr<ValueDict>>(m_data); } // Dict or Namespace
-    const Callable &asCallable() const { return *std::get<std::shared_ptr<Callable>>(m_data); }
+    const std::string &asString() const;
+    const std::string &undefinedName() const;
+    const ValueList &asList() const;
+    ValueDict &asDict() const; // Dict or Namespace
+    const Callable &asCallable() const;
 
     bool truthy() const; // Python's bool(); undefined is false
     std::string typeName() const; // Python's type name, for error messages
+    // Levels of lists and dicts inside this value (0 for anything else; a namespace counts as 0
+    // because its contents change, so walks over it are limited as they go).
+    int depth() const { return m_depth; }
 
 private:
+    [[noreturn]] void wrongKind(const char *wanted) const;
+
     Kind m_kind = Kind::Undefined;
     bool m_tuple = false;
-    std::variant<std::monostate, bool, int64_t, double, std::string, std::shared_ptr<ValueList>,
-                 std::shared_ptr<ValueDict>, std::shared_ptr<Callable>>
+    uint16_t m_depth = 0;
+    std::variant<std::monostate, bool, int64_t, double, std::shared_ptr<const std::string>,
+                 std::shared_ptr<ValueList>, std::shared_ptr<ValueDict>, std::shared_ptr<Callable>>
         m_data;
 };
 
@@ -104,6 +113,7 @@ public:
     const Value *find(const Value &key) const;
     const Value *find(std::string_view key) const;
     void set(const Value &key, Value value); // replaces in place, or appends
+    void append(Value key, Value value); // `key` must not be present yet
     size_t size() const { return m_items.size(); }
     bool empty() const { return m_items.empty(); }
     const std::vector<std::pair<Value, Value>> &items() const { return m_items; }
@@ -136,7 +146,7 @@ std::string formatFloat(double value); // Python's repr(float): "1.0", "1e-05", 
 
 // Python's json.dumps(value, ensure_ascii=..., indent=..., separators=..., sort_keys=...): ", " and
 // ": " between items without indent, "," and ": " with it. indent < 0 means none.
-std::string toJson(const Value &value, int indent = -1, std::string_view itemSeparator = {},
+std::string toJson(const Value &value, int64_t indent = -1, std::string_view itemSeparator = {},
                    std::string_view keySeparator = {}, bool sortKeys = false, bool ensureAscii = false);
 
 // The items a `for` loop visits: list elements, dict keys, string characters; undefined gives none.
