@@ -15,6 +15,10 @@ namespace {
 
 constexpr size_t kMaxCachedWordBytes = 128;
 constexpr size_t kMaxCacheEntries = 1 << 17;
+// Bytes hashed while deriving merges from a vocabulary without a merge list (every cut of every
+// token: the sum of squared token lengths). Llama 3's and Qwen 3's vocabularies need 2^23; a hostile
+// file of long tokens would otherwise take hours.
+constexpr uint64_t kMaxDeriveWork = uint64_t(1) << 28;
 
 uint64_t pairKey(int32_t left, int32_t right) { return (uint64_t(uint32_t(left)) << 32) | uint32_t(right); }
 
@@ -103,9 +107,14 @@ void BpeModel::indexMerges(const TokenizerSpec &spec)
 
 void BpeModel::derivePairs(const TokenizerSpec &spec, const std::vector<int32_t> &tokenRank)
 {
+    uint64_t work = 0;
     for (const auto &[form, id] : m_ids) {
         if (spec.tokenTypes[size_t(id)] != TokenType::Normal)
             continue;
+        work += uint64_t(form.size()) * form.size();
+        if (work > kMaxDeriveWork)
+            throw TokenizerFormatError("tokenizer: the vocabulary is too large to derive merges from (give a "
+                                       "merge list)");
         for (size_t cut = 1; cut < form.size(); ++cut) {
             if (!m_byteLevel && (uint8_t(form[cut]) & 0xC0) == 0x80)
                 continue; // SentencePiece symbols are whole characters

@@ -21,6 +21,7 @@ class BpeModel {
 public:
     // Indexes the vocabulary and the merge pairs of `spec` (copied; the spec need not outlive this).
     // Bytes/characters without a token become byte-fallback tokens, the unknown token, or nothing.
+    // Throws TokenizerFormatError when deriving merges from a merge-less vocabulary would take too long.
     explicit BpeModel(const TokenizerSpec &spec);
 
     // Appends the ids of `word` (raw bytes for byte-level models, "▁"-text for SentencePiece ones).

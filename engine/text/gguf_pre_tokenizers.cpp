@@ -4,9 +4,9 @@
 // (NFC turns e.g. U+2126 OHM SIGN into U+03A9 and breaks DeepSeek's ranges).
 #include "engine/text/gguf_pre_tokenizers.h"
 
+#include "engine/model/printable.h"
 #include "engine/text/pre_tokenizer.h"
 
-#include <stdexcept>
 #include <string>
 
 namespace enclave {
@@ -166,8 +166,8 @@ GgufPrePreset ggufPrePreset(std::string_view name)
     } else if (name == "seed-coder") {
         p = preset({kSeedCoder});
     } else {
-        throw std::runtime_error("gguf tokenizer: unknown pre-tokenizer '" + std::string(name) +
-                                 "' (tokenizer.ggml.pre)");
+        throw TokenizerFormatError("gguf tokenizer: unknown pre-tokenizer " + quotedName(name) +
+                                   " (tokenizer.ggml.pre)");
     }
     return p;
 }

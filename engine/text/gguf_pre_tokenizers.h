@@ -16,8 +16,8 @@ struct GgufPrePreset {
     bool addBos = false;        // default of add_bos_token when the file does not say
 };
 
-// The preset for a tokenizer.ggml.pre name ("" means "default"); throws std::runtime_error naming
-// the pre-tokenizer when it is unknown.
+// The preset for a tokenizer.ggml.pre name ("" means "default"); throws TokenizerFormatError naming
+// the pre-tokenizer (escaped) when it is unknown.
 GgufPrePreset ggufPrePreset(std::string_view name);
 
 } // namespace enclave

@@ -2,11 +2,12 @@
 // eos_token_id, eot_token_id, eom_token_id, unknown_token_id, padding_token_id, add_bos_token,
 // add_eos_token, add_space_prefix} and tokenizer.chat_template. Control, user-defined and unknown
 // tokens become added tokens, matched in text before BPE (as llama.cpp does).
+// note: the keys come from a downloaded file. Array lengths are checked against the token count,
+// special ids out of range fall back as in llama.cpp, and validateTokenizerSpec checks the rest.
 #include "engine/text/gguf_tokenizer.h"
 
+#include "engine/model/printable.h"
 #include "engine/text/gguf_pre_tokenizers.h"
-
-#include <stdexcept>
 
 namespace enclave {
 
@@ -14,7 +15,7 @@ namespace {
 
 constexpr const char *kMetaspace = "\xE2\x96\x81"; // "▁"
 
-[[noreturn]] void fail(const std::string &message) { throw std::runtime_error("gguf tokenizer: " + message); }
+[[noreturn]] void fail(const std::string &message) { throw TokenizerFormatError("gguf tokenizer: " + message); }
 
 TokenType tokenTypeOf(int64_t value)
 {
@@ -34,6 +35,9 @@ void readVocabulary(const GgufMetadataSource &meta, TokenizerSpec &spec)
     if (!tokens || tokens->empty())
         fail("tokenizer.ggml.tokens is missing or empty");
     const size_t n = tokens->size();
+    if (n > size_t(kMaxVocabSize))
+        fail("tokenizer.ggml.tokens has " + std::to_string(n) + " entries (at most " + std::to_string(kMaxVocabSize) +
+             ")");
     spec.tokens.assign(tokens->begin(), tokens->end());
     spec.tokenTypes.assign(n, TokenType::Normal);
     if (const auto types = meta.getIntArray("tokenizer.ggml.token_type")) {
@@ -73,7 +77,7 @@ void readMerges(const GgufMetadataSource &meta, TokenizerSpec &spec)
     for (std::string_view m : *merges) {
         const size_t space = m.find(' ', 1);
         if (space == std::string_view::npos)
-            fail("tokenizer.ggml.merges entry '" + std::string(m) + "' is not two tokens separated by a space");
+            fail("tokenizer.ggml.merges entry " + quotedName(m) + " is not two tokens separated by a space");
         spec.merges.emplace_back(std::string(m.substr(0, space)), std::string(m.substr(space + 1)));
     }
 }
@@ -100,7 +104,8 @@ void configureByteLevel(const GgufMetadataSource &meta, const std::string &pre, 
     readMerges(meta, spec);
     // note: without merges the vocabulary order gives the merge priority (tiktoken vocabularies, Kimi K2).
     if (spec.merges.empty() && pre != "kimi-k2")
-        fail("tokenizer.ggml.merges is missing (needed by a 'gpt2' tokenizer with pre-tokenizer '" + pre + "')");
+        fail("tokenizer.ggml.merges is missing (needed by a 'gpt2' tokenizer with pre-tokenizer " + quotedName(pre) +
+             ")");
 }
 
 void configureSentencePiece(const GgufMetadataSource &meta, TokenizerSpec &spec)
@@ -151,7 +156,7 @@ TokenizerSpec tokenizerSpecFromGguf(const GgufMetadataSource &meta)
     else if (*model == "llama")
         configureSentencePiece(meta, spec);
     else
-        fail("tokenizer model '" + *model + "' is not supported (only 'gpt2' and 'llama')");
+        fail("tokenizer model " + quotedName(*model) + " is not supported (only 'gpt2' and 'llama')");
     readSpecialIds(meta, spec);
     spec.chatTemplate = meta.getString("tokenizer.chat_template").value_or("");
     deriveEndOfGeneration(spec);

@@ -55,7 +55,7 @@ private:
 
 // Builds the spec: tokenizer.ggml.model "gpt2" (byte-level BPE with merges, pre-tokenizer from
 // tokenizer.ggml.pre) or "llama" (SentencePiece BPE by scores with byte fallback). Throws
-// std::runtime_error naming the key or value that is missing, malformed or unsupported.
+// TokenizerFormatError naming the key or value (escaped) that is missing, malformed or unsupported.
 TokenizerSpec tokenizerSpecFromGguf(const GgufMetadataSource &metadata);
 
 } // namespace enclave

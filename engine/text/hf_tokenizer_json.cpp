@@ -2,10 +2,15 @@
 // "added_tokens", "normalizer", "pre_tokenizer", "decoder" and "post_processor"; each part is a
 // tagged object {"type": ..., ...}, Sequence types nest. tokenizer_config.json adds the BOS/EOS
 // choices and the chat template.
+// note: the file comes with a downloaded model. Depth is checked on the text before parsing, every id
+// is range-checked before anything is sized by it, merges must name vocabulary tokens (as Hugging Face
+// requires), and names from the file reach messages only through quotedName().
 #include "engine/text/hf_tokenizer_json.h"
 
-#include <nlohmann/json.hpp>
+#include "engine/model/printable.h"
+#include "engine/text/hf_json_read.h"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -15,45 +20,11 @@ namespace enclave {
 
 namespace {
 
-using Json = nlohmann::json;
+using namespace hfjson;
 
-[[noreturn]] void fail(const std::string &message) { throw TokenizerFormatError("tokenizer.json: " + message); }
-
-bool boolOr(const Json &j, const char *key, bool fallback)
-{
-    const auto it = j.find(key);
-    return it == j.end() || it->is_null() ? fallback : it->get<bool>();
-}
-
-std::string stringOr(const Json &j, const char *key, const std::string &fallback)
-{
-    const auto it = j.find(key);
-    return it == j.end() || it->is_null() ? fallback : it->get<std::string>();
-}
-
-std::string typeOf(const Json &j, const std::string &part)
-{
-    const auto it = j.find("type");
-    if (!j.is_object() || it == j.end() || !it->is_string())
-        fail(part + " has no \"type\"");
-    return it->get<std::string>();
-}
-
-// {"String": "..."} or {"Regex": "..."} -> text and whether it is a regex.
-std::pair<std::string, bool> patternOf(const Json &j, const std::string &where)
-{
-    const Json &p = j.at("pattern");
-    if (p.contains("String"))
-        return {p["String"].get<std::string>(), false};
-    if (p.contains("Regex"))
-        return {p["Regex"].get<std::string>(), true};
-    fail(where + " pattern is neither String nor Regex");
-}
-
+// `id` is range-checked by the caller (at most maxTokenId), so the vectors grow with the file.
 void setToken(TokenizerSpec &spec, int64_t id, const std::string &text, TokenType type)
 {
-    if (id < 0 || id > (int64_t(1) << 24))
-        fail("token id " + std::to_string(id) + " of '" + text + "' is out of range");
     if (size_t(id) >= spec.tokens.size()) {
         spec.tokens.resize(size_t(id) + 1);
         spec.tokenTypes.resize(size_t(id) + 1, TokenType::Unused);
@@ -62,48 +33,84 @@ void setToken(TokenizerSpec &spec, int64_t id, const std::string &text, TokenTyp
     spec.tokenTypes[size_t(id)] = type;
 }
 
-void parseMerges(const Json &merges, TokenizerSpec &spec)
+// The highest id a file may use: holes are allowed, but not so many that a vector sized by an id
+// could outgrow the file.
+int64_t maxTokenId(const Json &root)
 {
-    spec.merges.reserve(merges.size());
-    for (const Json &m : merges) {
-        if (m.is_array() && m.size() == 2) {
-            spec.merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
-            continue;
-        }
-        const std::string s = m.get<std::string>();
-        const size_t space = s.find(' ', 1);
-        if (space == std::string::npos)
-            fail("model.merges entry '" + s + "' is not two tokens separated by a space");
-        spec.merges.emplace_back(s.substr(0, space), s.substr(space + 1));
+    const Json &vocab = root.at("model").at("vocab");
+    if (!vocab.is_object())
+        fail("model.vocab is not an object");
+    const auto added = root.find("added_tokens");
+    const size_t entries = vocab.size() + (added != root.end() && added->is_array() ? added->size() : 0);
+    return std::min<int64_t>(int64_t(entries) + kMaxIdGap, kMaxVocabSize) - 1;
+}
+
+void parseVocab(const Json &vocab, int64_t maxId, TokenizerSpec &spec)
+{
+    for (const auto &[text, idJson] : vocab.items()) {
+        const int64_t id = integerIn(idJson, 0, maxId, "model.vocab id of " + quotedName(text));
+        if (size_t(id) < spec.tokens.size() && spec.tokenTypes[size_t(id)] != TokenType::Unused)
+            fail("model.vocab gives id " + std::to_string(id) + " to both " + quotedName(spec.tokens[size_t(id)]) +
+                 " and " + quotedName(text));
+        setToken(spec, id, text, TokenType::Normal);
     }
 }
 
-void parseModel(const Json &model, TokenizerSpec &spec)
+std::pair<std::string, std::string> mergeOf(const Json &m)
+{
+    if (m.is_array() && m.size() == 2)
+        return {m[0].get<std::string>(), m[1].get<std::string>()};
+    const std::string s = m.get<std::string>();
+    const size_t space = s.find(' ', 1);
+    if (space == std::string::npos)
+        fail("model.merges entry " + quotedName(s) + " is not two tokens separated by a space");
+    return {s.substr(0, space), s.substr(space + 1)};
+}
+
+// As Hugging Face's BPE builder: both parts and their concatenation must be vocabulary tokens.
+void parseMerges(const Json &merges, TokenizerSpec &spec)
+{
+    if (!merges.is_array())
+        fail("model.merges is not a list");
+    spec.merges.reserve(merges.size());
+    for (const Json &m : merges) {
+        auto merge = mergeOf(m);
+        for (const std::string &part : {merge.first, merge.second, merge.first + merge.second})
+            if (spec.findToken(part) < 0)
+                fail("model.merges entry " + std::to_string(spec.merges.size()) + " (" + quotedName(merge.first, 60) +
+                     " + " + quotedName(merge.second, 60) + "): " + quotedName(part, 120) + " is not in model.vocab");
+        spec.merges.push_back(std::move(merge));
+    }
+}
+
+void parseModel(const Json &model, int64_t maxId, TokenizerSpec &spec)
 {
     const std::string type = stringOr(model, "type", "BPE");
     if (type != "BPE")
-        fail("model type '" + type + "' is not supported (only BPE)");
+        fail("model type " + quotedName(type) + " is not supported (only BPE)");
     for (const char *key : {"continuing_subword_prefix", "end_of_word_suffix"})
         if (!stringOr(model, key, "").empty())
             fail(std::string("model.") + key + " is not supported");
-    for (const auto &[text, id] : model.at("vocab").items())
-        setToken(spec, id.get<int64_t>(), text, TokenType::Normal);
+    parseVocab(model.at("vocab"), maxId, spec);
+    spec.indexTokens();
     // note: without merges the vocabulary order decides (tiktoken-style conversions).
-    parseMerges(model.value("merges", Json::array()), spec);
+    if (const auto merges = model.find("merges"); merges != model.end() && !merges->is_null())
+        parseMerges(*merges, spec);
     spec.byteFallback = boolOr(model, "byte_fallback", false);
     spec.fuseUnk = boolOr(model, "fuse_unk", false);
     spec.ignoreMerges = boolOr(model, "ignore_merges", false);
-    spec.indexTokens();
     if (const std::string unk = stringOr(model, "unk_token", ""); !unk.empty())
         spec.unkId = spec.findToken(unk);
 }
 
-void parseAddedTokens(const Json &added, TokenizerSpec &spec)
+void parseAddedTokens(const Json &added, int64_t maxId, TokenizerSpec &spec)
 {
+    if (!added.is_array())
+        fail("added_tokens is not a list");
     for (const Json &t : added) {
         AddedToken a;
-        a.id = t.at("id").get<int32_t>();
         a.content = t.at("content").get<std::string>();
+        a.id = int32_t(integerIn(t.at("id"), 0, maxId, "added_tokens id of " + quotedName(a.content)));
         a.special = boolOr(t, "special", false);
         a.lstrip = boolOr(t, "lstrip", false);
         a.rstrip = boolOr(t, "rstrip", false);
@@ -114,30 +121,31 @@ void parseAddedTokens(const Json &added, TokenizerSpec &spec)
     }
 }
 
-void parseNormalizer(const Json &n, std::vector<NormalizerStep> &out)
+void parseNormalizer(const Json &n, std::vector<NormalizerStep> &out, int depth = 0)
 {
     if (n.is_null())
         return;
     const std::string type = typeOf(n, "normalizer");
     NormalizerStep step;
     if (type == "Sequence") {
+        enterSequence(depth, "normalizer");
         for (const Json &inner : n.at("normalizers"))
-            parseNormalizer(inner, out);
+            parseNormalizer(inner, out, depth + 1);
         return;
     } else if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD") {
         step.kind = type == "NFC" ? NormalizerStep::Kind::Nfc : type == "NFD" ? NormalizerStep::Kind::Nfd
                   : type == "NFKC" ? NormalizerStep::Kind::Nfkc : NormalizerStep::Kind::Nfkd;
     } else if (type == "Prepend") {
         step.kind = NormalizerStep::Kind::Prepend;
-        step.content = n.at("prepend").get<std::string>();
+        step.content = shortString(n.at("prepend").get<std::string>(), "normalizer Prepend text");
     } else if (type == "Replace") {
         step.kind = NormalizerStep::Kind::Replace;
         std::tie(step.pattern, step.patternIsRegex) = patternOf(n, "normalizer Replace");
-        step.content = n.at("content").get<std::string>();
+        step.content = shortString(n.at("content").get<std::string>(), "normalizer Replace content");
     } else {
-        fail("normalizer '" + type + "' is not supported");
+        fail("normalizer " + quotedName(type) + " is not supported");
     }
-    out.push_back(std::move(step));
+    addStep(out, std::move(step), "normalizer");
 }
 
 SplitBehavior behaviorOf(const std::string &name)
@@ -152,7 +160,7 @@ SplitBehavior behaviorOf(const std::string &name)
     for (const auto &[text, behavior] : names)
         if (name == text)
             return behavior;
-    fail("pre_tokenizer Split behavior '" + name + "' is not supported");
+    fail("pre_tokenizer Split behavior " + quotedName(name) + " is not supported");
 }
 
 PrependScheme prependSchemeOf(const Json &n)
@@ -165,20 +173,29 @@ PrependScheme prependSchemeOf(const Json &n)
             return PrependScheme::First;
         if (s == "never")
             return PrependScheme::Never;
-        fail("Metaspace prepend_scheme '" + s + "' is not supported");
+        fail("Metaspace prepend_scheme " + quotedName(s) + " is not supported");
     }
     return boolOr(n, "add_prefix_space", true) ? PrependScheme::Always : PrependScheme::Never;
 }
 
-void parsePreTokenizer(const Json &n, std::vector<PreTokenizerStep> &out)
+// Metaspace's replacement is one character (a Rust char in Hugging Face tokenizers).
+std::string metaspaceReplacement(const Json &n, const char *part)
+{
+    const std::string replacement = stringOr(n, "replacement", "\xE2\x96\x81");
+    checkSingleCharacter(replacement, part);
+    return replacement;
+}
+
+void parsePreTokenizer(const Json &n, std::vector<PreTokenizerStep> &out, int depth = 0)
 {
     if (n.is_null())
         return;
     const std::string type = typeOf(n, "pre_tokenizer");
     PreTokenizerStep step;
     if (type == "Sequence") {
+        enterSequence(depth, "pre_tokenizer");
         for (const Json &inner : n.at("pretokenizers"))
-            parsePreTokenizer(inner, out);
+            parsePreTokenizer(inner, out, depth + 1);
         return;
     } else if (type == "Split") {
         bool isRegex = false;
@@ -192,47 +209,50 @@ void parsePreTokenizer(const Json &n, std::vector<PreTokenizerStep> &out)
         step.useRegex = boolOr(n, "use_regex", true);
     } else if (type == "Metaspace") {
         step.kind = PreTokenizerStep::Kind::Metaspace;
-        step.replacement = stringOr(n, "replacement", step.replacement);
+        step.replacement = metaspaceReplacement(n, "pre_tokenizer Metaspace");
         step.prependScheme = prependSchemeOf(n);
         step.metaspaceSplit = boolOr(n, "split", true);
     } else if (type == "Digits") {
         step.kind = PreTokenizerStep::Kind::Digits;
         step.individualDigits = boolOr(n, "individual_digits", false);
     } else {
-        fail("pre_tokenizer '" + type + "' is not supported");
+        fail("pre_tokenizer " + quotedName(type) + " is not supported");
     }
-    out.push_back(std::move(step));
+    addStep(out, std::move(step), "pre_tokenizer");
 }
 
-void parseDecoder(const Json &n, DecoderSpec &d)
+void parseDecoder(const Json &n, DecoderSpec &d, int depth = 0)
 {
     if (n.is_null())
         return;
     const std::string type = typeOf(n, "decoder");
     if (type == "Sequence") {
+        enterSequence(depth, "decoder");
         for (const Json &inner : n.at("decoders"))
-            parseDecoder(inner, d);
+            parseDecoder(inner, d, depth + 1);
     } else if (type == "ByteLevel") {
         d.byteLevel = true;
     } else if (type == "Metaspace") {
-        d.replacements.emplace_back(stringOr(n, "replacement", "\xE2\x96\x81"), " ");
+        addStep(d.replacements, {metaspaceReplacement(n, "decoder Metaspace"), " "}, "decoder");
         if (prependSchemeOf(n) != PrependScheme::Never)
             d.stripLeadingSpaces = 1;
     } else if (type == "Replace") {
         const auto [pattern, isRegex] = patternOf(n, "decoder Replace");
         if (isRegex)
             fail("decoder Replace with a Regex pattern is not supported");
-        d.replacements.emplace_back(pattern, n.at("content").get<std::string>());
+        addStep(d.replacements, {shortString(pattern, "decoder Replace pattern"),
+                                 shortString(n.at("content").get<std::string>(), "decoder Replace content")},
+                "decoder");
     } else if (type == "ByteFallback") {
         d.byteFallback = true;
     } else if (type == "Fuse") {
         // Decoding always joins the token texts.
     } else if (type == "Strip") {
-        if (stringOr(n, "content", " ") != " " || n.value("stop", 0) != 0)
+        if (stringOr(n, "content", " ") != " " || integerIn(n.value("stop", Json(0)), 0, 0, "decoder Strip stop") != 0)
             fail("decoder Strip is supported only for leading spaces");
-        d.stripLeadingSpaces = n.value("start", 0);
+        d.stripLeadingSpaces = int(integerIn(n.value("start", Json(0)), 0, kMaxTokenBytes, "decoder Strip start"));
     } else {
-        fail("decoder '" + type + "' is not supported");
+        fail("decoder " + quotedName(type) + " is not supported");
     }
 }
 
@@ -244,12 +264,12 @@ struct TemplateSpecials {
 int32_t templateTokenId(const Json &p, const std::string &name)
 {
     const Json &ids = p.at("special_tokens").at(name).at("ids");
-    if (ids.size() != 1)
-        fail("post_processor special token '" + name + "' must have exactly one id");
-    return ids[0].get<int32_t>();
+    if (!ids.is_array() || ids.size() != 1)
+        fail("post_processor special token " + quotedName(name) + " must have exactly one id");
+    return int32_t(integerIn(ids[0], 0, kMaxVocabSize - 1, "post_processor id of " + quotedName(name)));
 }
 
-void parsePostProcessor(const Json &p, TemplateSpecials &out)
+void parsePostProcessor(const Json &p, TemplateSpecials &out, int depth = 0)
 {
     if (p.is_null())
         return;
@@ -257,19 +277,20 @@ void parsePostProcessor(const Json &p, TemplateSpecials &out)
     if (type == "ByteLevel")
         return;
     if (type == "Sequence") {
+        enterSequence(depth, "post_processor");
         for (const Json &inner : p.at("processors"))
-            parsePostProcessor(inner, out);
+            parsePostProcessor(inner, out, depth + 1);
         return;
     }
     if (type != "TemplateProcessing")
-        fail("post_processor '" + type + "' is not supported");
+        fail("post_processor " + quotedName(type) + " is not supported");
     std::vector<int32_t> before, after;
     bool seenText = false;
     for (const Json &item : p.at("single")) {
         if (item.contains("Sequence"))
             seenText = true;
         else if (item.contains("SpecialToken"))
-            (seenText ? after : before).push_back(templateTokenId(p, item["SpecialToken"].at("id")));
+            (seenText ? after : before).push_back(templateTokenId(p, item.at("SpecialToken").at("id")));
     }
     if (before.size() > 1 || after.size() > 1)
         fail("post_processor TemplateProcessing with more than one token before or after the text");
@@ -294,8 +315,8 @@ int32_t configTokenId(const TokenizerSpec &spec, const Json &config, const char 
     const std::string name = it->is_object() ? it->at("content").get<std::string>() : it->get<std::string>();
     const int32_t id = spec.findToken(name);
     if (id < 0 && required)
-        throw TokenizerFormatError(std::string("tokenizer_config.json: ") + key + " '" + name +
-                                   "' is not in the vocabulary");
+        throw TokenizerFormatError(std::string("tokenizer_config.json: ") + key + " " + quotedName(name) +
+                                   " is not in the vocabulary");
     return id;
 }
 
@@ -363,20 +384,27 @@ void finishModelKind(TokenizerSpec &spec)
         markByteTokens(spec);
 }
 
-Json parseJson(std::string_view text, const char *name)
+// A top-level part by reference (value() would copy it), or `fallback` when absent.
+const Json &partOf(const Json &root, const char *key, const Json &fallback = Json())
 {
-    try {
-        return Json::parse(text.begin(), text.end());
-    } catch (const Json::exception &e) {
-        throw TokenizerFormatError(std::string(name) + ": not valid JSON: " + e.what());
-    }
+    const auto it = root.find(key);
+    return it == root.end() ? fallback : *it;
 }
+
+// The largest tokenizer.json or tokenizer_config.json read (the parsed value takes several times
+// the text) [real: <= 35 MiB].
+constexpr std::streamoff kMaxFileBytes = std::streamoff(256) << 20;
 
 std::string readFile(const std::string &path)
 {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in)
-        throw TokenizerFormatError("cannot open tokenizer file '" + path + "'");
+        throw TokenizerFormatError("cannot open tokenizer file " + quotedName(path, 1000));
+    const std::streamoff size = in.tellg();
+    if (size > kMaxFileBytes)
+        throw TokenizerFormatError(quotedName(path, 1000) + " is " + std::to_string(size >> 20) +
+                                   " MiB (at most " + std::to_string(kMaxFileBytes >> 20) + ")");
+    in.seekg(0);
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
@@ -386,22 +414,23 @@ std::string readFile(const std::string &path)
 
 TokenizerSpec tokenizerSpecFromHfJson(std::string_view tokenizerJson, std::string_view configJson)
 {
-    const Json root = parseJson(tokenizerJson, "tokenizer.json");
-    const Json config = configJson.empty() ? Json() : parseJson(configJson, "tokenizer_config.json");
+    const Json root = parse(tokenizerJson, "tokenizer.json");
+    const Json config = configJson.empty() ? Json() : parse(configJson, "tokenizer_config.json");
     TokenizerSpec spec;
     try {
-        parseModel(root.at("model"), spec);
-        parseAddedTokens(root.value("added_tokens", Json::array()), spec);
-        parseNormalizer(root.value("normalizer", Json()), spec.normalizers);
-        parsePreTokenizer(root.value("pre_tokenizer", Json()), spec.preTokenizers);
-        parseDecoder(root.value("decoder", Json()), spec.decoder);
+        const int64_t maxId = maxTokenId(root);
+        parseModel(root.at("model"), maxId, spec);
+        parseAddedTokens(partOf(root, "added_tokens", Json::array()), maxId, spec);
+        parseNormalizer(partOf(root, "normalizer"), spec.normalizers);
+        parsePreTokenizer(partOf(root, "pre_tokenizer"), spec.preTokenizers);
+        parseDecoder(partOf(root, "decoder"), spec.decoder);
         TemplateSpecials tmpl;
-        parsePostProcessor(root.value("post_processor", Json()), tmpl);
+        parsePostProcessor(partOf(root, "post_processor"), tmpl);
         finishModelKind(spec);
         spec.indexTokens();
         applyConfig(spec, config, tmpl);
     } catch (const Json::exception &e) {
-        fail(std::string("unexpected structure: ") + e.what());
+        fail("unexpected structure: " + printable(e.what(), 300));
     }
     deriveEndOfGeneration(spec);
     validateTokenizerSpec(spec);

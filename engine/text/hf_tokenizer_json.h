@@ -7,22 +7,16 @@
 
 #include "engine/text/tokenizer_spec.h"
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace enclave {
 
-// A tokenizer file that cannot be used; the message names the file part and the construct.
-class TokenizerFormatError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
 // Builds the spec from the JSON texts. `configJson` may be empty. From the config come
 // add_bos_token/add_eos_token, bos/eos/pad/unk token names and chat_template; without it BOS/EOS
 // follow the post-processor's template and well-known token names.
-// Throws TokenizerFormatError (also for malformed JSON).
+// Throws TokenizerFormatError (also for malformed JSON, JSON nested deeper than kMaxJsonDepth, ids,
+// merges or token texts that do not fit the vocabulary, and the limits of tokenizer_spec.h).
 TokenizerSpec tokenizerSpecFromHfJson(std::string_view tokenizerJson, std::string_view configJson = {});
 
 // Reads the files and calls tokenizerSpecFromHfJson. `configPath` may be "" (no config).

@@ -14,12 +14,14 @@ namespace enclave {
 
 class Normalizer {
 public:
-    // Throws std::runtime_error for a replacement regex that does not compile.
+    // Throws TokenizerFormatError for a replacement regex that does not compile or more than
+    // kMaxPipelineSteps stages.
     explicit Normalizer(const std::vector<NormalizerStep> &steps);
     ~Normalizer();
 
     bool empty() const { return m_stages.empty(); }
-    // `text` must be valid UTF-8; so is the result.
+    // `text` must be valid UTF-8; so is the result. Throws TokenizerFormatError when a stage would make
+    // the text longer than maxGrownSize(text.size()) or a regex runs out of its limits.
     std::string apply(std::string_view text) const;
 
 private:

@@ -1,5 +1,7 @@
 // Pre-tokenizer stages. A split first lists every match and the gaps between them, flags each as
 // delimiter or not (inverted when asked), then applies the behavior; empty pieces are dropped.
+// note: prefix spaces and Metaspace replacements add bytes per piece, and stages can alternate to
+// grow the pieces without end; the total after each stage is bounded by maxGrownSize(input).
 #include "engine/text/pre_tokenizer.h"
 
 #include <utility>
@@ -138,13 +140,30 @@ bool isNoOp(const PreTokenizerStep &step)
     return step.kind == PreTokenizerStep::Kind::ByteLevel && !step.useRegex && !step.addPrefixSpace;
 }
 
+void checkGrowth(const std::vector<std::string> &pieces, size_t inputBytes)
+{
+    size_t total = 0;
+    for (const std::string &piece : pieces)
+        total += piece.size();
+    if (total > maxGrownSize(inputBytes))
+        throw TokenizerFormatError("tokenizer: the pre-tokenizer would turn " + std::to_string(inputBytes) +
+                                   " bytes of text into " + std::to_string(total) + " (at most " +
+                                   std::to_string(maxGrownSize(inputBytes)) + ")");
+}
+
 } // namespace
 
 PreTokenizer::PreTokenizer(const std::vector<PreTokenizerStep> &steps)
 {
-    for (const PreTokenizerStep &step : steps)
+    if (steps.size() > kMaxPipelineSteps)
+        throw TokenizerFormatError("tokenizer: " + std::to_string(steps.size()) +
+                                   " pre-tokenizer stages (at most " + std::to_string(kMaxPipelineSteps) + ")");
+    for (const PreTokenizerStep &step : steps) {
+        if (step.kind == PreTokenizerStep::Kind::Metaspace)
+            checkSingleCharacter(step.replacement, "pre-tokenizer Metaspace");
         if (!isNoOp(step))
             m_stages.push_back({step, regexFor(step)});
+    }
 }
 
 PreTokenizer::~PreTokenizer() = default;
@@ -154,8 +173,10 @@ void PreTokenizer::split(std::string_view text, bool atTextStart, std::vector<st
     std::vector<std::string> pieces;
     if (!text.empty())
         pieces.emplace_back(text);
-    for (const Stage &stage : m_stages)
+    for (const Stage &stage : m_stages) {
         runStage(stage, pieces, atTextStart);
+        checkGrowth(pieces, text.size());
+    }
     for (std::string &piece : pieces)
         if (!piece.empty())
             words.push_back(std::move(piece));

@@ -18,12 +18,14 @@ extern const char *const kGpt2SplitPattern;
 
 class PreTokenizer {
 public:
-    // Compiles every pattern now; throws std::runtime_error naming a pattern that does not compile.
+    // Compiles every pattern now; throws TokenizerFormatError naming a pattern that does not compile,
+    // a Metaspace replacement that is not one character, or more than kMaxPipelineSteps stages.
     explicit PreTokenizer(const std::vector<PreTokenizerStep> &steps);
     ~PreTokenizer();
 
     // Appends the non-empty words of `text` (valid UTF-8) to `words`. `atTextStart` tells whether
-    // `text` begins the whole input (Metaspace prepend scheme "first").
+    // `text` begins the whole input (Metaspace prepend scheme "first"). Throws TokenizerFormatError when
+    // the pieces would exceed maxGrownSize(text.size()) bytes or a regex runs out of its limits.
     void split(std::string_view text, bool atTextStart, std::vector<std::string> &words) const;
 
 private:

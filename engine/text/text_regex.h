@@ -1,5 +1,6 @@
 // TextRegex: one compiled PCRE2 pattern (UTF + UCP, so \p{L}, \s, \w cover all of Unicode), JIT-compiled
 // when the platform allows. Immutable after construction: one instance may be used from many threads.
+// Patterns may come from hostile files: matching is bounded (see text_regex.cpp) and fails with an error.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +15,8 @@ namespace enclave {
 
 class TextRegex {
 public:
-    // Throws std::runtime_error quoting the pattern and PCRE2's message when it does not compile.
-    // A literal pattern matches its text exactly.
+    // Throws TokenizerFormatError quoting the pattern (escaped) and PCRE2's message when it does not
+    // compile or is longer than kMaxPatternBytes. A literal pattern matches its text exactly.
     explicit TextRegex(const std::string &pattern, bool literal = false);
     ~TextRegex();
     TextRegex(const TextRegex &) = delete;
@@ -23,12 +24,14 @@ public:
 
     // Appends the [start, end) byte ranges of all non-overlapping matches in `text`, left to right
     // (an empty match moves the search on by one character). `text` must be valid UTF-8.
+    // Throws TokenizerFormatError when a match runs out of its backtracking limits.
     void findAll(std::string_view text, std::vector<std::pair<size_t, size_t>> &matches) const;
 
     const std::string &pattern() const { return m_pattern; }
 
 private:
-    int matchAt(std::string_view text, size_t offset, void *matchData, bool useJit) const;
+    int matchAt(std::string_view text, size_t offset, void *matchData, void *context, bool useJit) const;
+    std::string describe() const; // "regex /pattern/", escaped for messages
 
     std::string m_pattern;
     pcre2_real_code_8 *m_code = nullptr;

@@ -4,6 +4,7 @@
 // normalization, as tokenizer.json defines.
 #include "engine/text/tokenizer.h"
 
+#include "engine/model/printable.h"
 #include "engine/text/added_token_matcher.h"
 #include "engine/text/bpe_model.h"
 #include "engine/text/normalizer.h"
@@ -25,13 +26,27 @@ TokenizerSpec validated(TokenizerSpec spec)
     return spec;
 }
 
-std::string replaceAll(std::string text, const std::string &from, const std::string &to)
+// A decoded token may grow by a decoder replacement, but not without bound: a file could otherwise
+// make the table of all pieces take gigabytes.
+size_t maxPieceBytes(size_t tokenBytes) { return 4 * tokenBytes + 64; }
+
+std::string replaceAll(const std::string &text, const std::string &from, const std::string &to, size_t limit)
 {
     if (from.empty())
         return text;
-    for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size())
-        text.replace(pos, from.size(), to);
-    return text;
+    size_t hits = 0;
+    for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += from.size())
+        ++hits;
+    if (text.size() - hits * from.size() + hits * to.size() > limit)
+        throw TokenizerFormatError("tokenizer: decoder replacement of " + quotedName(from, 20) + " by " +
+                                   std::to_string(to.size()) + " bytes makes a token longer than " +
+                                   std::to_string(limit) + " bytes");
+    std::string out;
+    size_t pos = 0;
+    for (size_t hit; (hit = text.find(from, pos)) != std::string::npos; pos = hit + from.size())
+        out.append(text, pos, hit - pos).append(to);
+    out.append(text, pos);
+    return out;
 }
 
 // Raw bytes of one token.
@@ -53,7 +68,7 @@ std::string pieceOf(const TokenizerSpec &spec, size_t id, const std::unordered_m
         return raw;
     raw = text;
     for (const auto &[from, to] : spec.decoder.replacements)
-        raw = replaceAll(std::move(raw), from, to);
+        raw = replaceAll(raw, from, to, maxPieceBytes(text.size()));
     return raw;
 }
 

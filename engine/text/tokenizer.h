@@ -18,7 +18,7 @@ namespace enclave {
 // (the internal word cache has its own lock). Not copyable.
 class Tokenizer {
 public:
-    // Validates the spec and compiles its regexes; throws std::runtime_error naming what is wrong.
+    // Validates the spec and compiles its regexes; throws TokenizerFormatError naming what is wrong.
     explicit Tokenizer(TokenizerSpec spec);
     ~Tokenizer();
     Tokenizer(const Tokenizer &) = delete;
@@ -27,11 +27,14 @@ public:
     // Token ids of `text`. addSpecial adds BOS/EOS as the spec asks (addBos/addEos). With
     // parseSpecial, special tokens written in the text ("<|im_start|>") become their ids; without it
     // they are tokenized as ordinary text (non-special added tokens are always matched).
-    // Invalid UTF-8 in `text` is replaced by U+FFFD first.
+    // Invalid UTF-8 in `text` is replaced by U+FFFD first. Throws TokenizerFormatError when the
+    // tokenizer's normalizer or pre-tokenizer exceeds its limits on this text (hostile files).
     std::vector<int32_t> encode(std::string_view text, bool addSpecial, bool parseSpecial = true) const;
 
     // Text of `ids`; skipSpecial leaves out control tokens. Bytes that do not form valid UTF-8
-    // become U+FFFD. Ids outside the vocabulary are ignored.
+    // become U+FFFD. Ids outside the vocabulary (negative ones included) are ignored: a model's logits
+    // may have padding rows past the tokenizer's vocabulary. Callers with ids from a user check them
+    // against vocabSize() first to report them.
     std::string decode(std::span<const int32_t> ids, bool skipSpecial = false) const;
 
     // The raw bytes token `id` stands for (may be part of a UTF-8 character); "" when out of range.

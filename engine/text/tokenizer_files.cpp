@@ -59,6 +59,8 @@ TokenizerSpec loadTokenizerSpec(const std::string &path)
         const GgufMetadataAdapter<GgufModel> metadata(gguf);
         try {
             return tokenizerSpecFromGguf(metadata);
+        } catch (const TokenizerFormatError &e) {
+            throw TokenizerFormatError(resolved + ": " + e.what());
         } catch (const std::exception &e) {
             throw std::runtime_error(resolved + ": " + e.what());
         }

@@ -9,7 +9,8 @@
 
 namespace enclave {
 
-// Throws std::runtime_error naming the path and what is missing or malformed.
+// Throws std::runtime_error naming the path and what is missing or malformed (TokenizerFormatError
+// when the tokenizer itself is malformed or exceeds the limits of tokenizer_spec.h).
 TokenizerSpec loadTokenizerSpec(const std::string &path);
 
 } // namespace enclave

@@ -1,10 +1,14 @@
 // TokenizerSpec helpers shared by the tokenizer.json and GGUF builders: token index, end-of-generation
-// ids found by token text (files rarely list them all), and the consistency check run before use.
+// ids found by token text (files rarely list them all), and the consistency check run before use,
+// which also enforces the limits for hostile files (see tokenizer_spec.h).
 #include "engine/text/tokenizer_spec.h"
+
+#include "engine/model/printable.h"
+#include "engine/text/unicode_text.h"
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
+#include <cmath>
 #include <string_view>
 
 namespace enclave {
@@ -41,11 +45,70 @@ void addUnique(std::vector<int32_t> &ids, int32_t id)
         ids.push_back(id);
 }
 
+[[noreturn]] void fail(const std::string &message) { throw TokenizerFormatError("tokenizer: " + message); }
+
 void checkId(const TokenizerSpec &spec, int32_t id, const char *what)
 {
     if (id < -1 || id >= spec.vocabSize())
-        throw std::runtime_error(std::string("tokenizer: ") + what + " id " + std::to_string(id) +
-                                 " is outside the vocabulary of " + std::to_string(spec.vocabSize()) + " tokens");
+        fail(std::string(what) + " id " + std::to_string(id) + " is outside the vocabulary of " +
+             std::to_string(spec.vocabSize()) + " tokens");
+}
+
+// A token text: valid UTF-8 (so that matching it never cuts a character) and of sane length.
+void checkTokenText(const std::string &text, size_t id, const char *what)
+{
+    if (text.size() > kMaxTokenBytes)
+        fail(std::string(what) + " " + std::to_string(id) + " " + quotedName(text, 40) + " is " +
+             std::to_string(text.size()) + " bytes long (at most " + std::to_string(kMaxTokenBytes) + ")");
+    if (!isValidUtf8(text))
+        fail(std::string(what) + " " + std::to_string(id) + " " + quotedName(text) + " is not valid UTF-8");
+}
+
+void checkSizes(const TokenizerSpec &spec)
+{
+    const size_t n = spec.tokens.size();
+    if (n == 0)
+        fail("the vocabulary is empty");
+    if (n > size_t(kMaxVocabSize))
+        fail(std::to_string(n) + " tokens (at most " + std::to_string(kMaxVocabSize) + ")");
+    if (spec.tokenTypes.size() != n)
+        fail(std::to_string(spec.tokenTypes.size()) + " token types for " + std::to_string(n) + " tokens");
+    if (!spec.scores.empty() && spec.scores.size() != n)
+        fail(std::to_string(spec.scores.size()) + " scores for " + std::to_string(n) + " tokens");
+    for (size_t id = 0; id < spec.scores.size(); ++id)
+        if (std::isnan(spec.scores[id]))
+            fail("the score of token " + std::to_string(id) + " is NaN");
+    for (size_t id = 0; id < n; ++id)
+        checkTokenText(spec.tokens[id], id, "token");
+}
+
+void checkPattern(const std::string &pattern, const char *where)
+{
+    if (pattern.size() > kMaxPatternBytes)
+        fail(std::string(where) + " pattern is " + std::to_string(pattern.size()) + " bytes long (at most " +
+             std::to_string(kMaxPatternBytes) + ")");
+}
+
+void checkStageCount(size_t count, const char *what)
+{
+    if (count > kMaxPipelineSteps)
+        fail(std::to_string(count) + " " + what + " stages (at most " + std::to_string(kMaxPipelineSteps) + ")");
+}
+
+void checkPipeline(const TokenizerSpec &spec)
+{
+    checkStageCount(spec.normalizers.size(), "normalizer");
+    checkStageCount(spec.preTokenizers.size(), "pre-tokenizer");
+    checkStageCount(spec.decoder.replacements.size(), "decoder replacement");
+    for (const NormalizerStep &step : spec.normalizers)
+        checkPattern(step.pattern, "normalizer");
+    for (const PreTokenizerStep &step : spec.preTokenizers) {
+        checkPattern(step.pattern, "pre-tokenizer");
+        if (step.kind == PreTokenizerStep::Kind::Metaspace)
+            checkSingleCharacter(step.replacement, "pre-tokenizer Metaspace");
+    }
+    if (spec.decoder.stripLeadingSpaces < 0 || size_t(spec.decoder.stripLeadingSpaces) > kMaxTokenBytes)
+        fail("decoder strips " + std::to_string(spec.decoder.stripLeadingSpaces) + " leading spaces");
 }
 
 } // namespace
@@ -96,15 +159,8 @@ void deriveEndOfGeneration(TokenizerSpec &spec)
 
 void validateTokenizerSpec(const TokenizerSpec &spec)
 {
-    const size_t n = spec.tokens.size();
-    if (n == 0)
-        throw std::runtime_error("tokenizer: the vocabulary is empty");
-    if (spec.tokenTypes.size() != n)
-        throw std::runtime_error("tokenizer: " + std::to_string(spec.tokenTypes.size()) + " token types for " +
-                                 std::to_string(n) + " tokens");
-    if (!spec.scores.empty() && spec.scores.size() != n)
-        throw std::runtime_error("tokenizer: " + std::to_string(spec.scores.size()) + " scores for " +
-                                 std::to_string(n) + " tokens");
+    checkSizes(spec);
+    checkPipeline(spec);
     checkId(spec, spec.bosId, "BOS");
     checkId(spec, spec.eosId, "EOS");
     checkId(spec, spec.eotId, "EOT");
@@ -112,16 +168,26 @@ void validateTokenizerSpec(const TokenizerSpec &spec)
     checkId(spec, spec.padId, "padding");
     checkId(spec, spec.unkId, "unknown-token");
     if (spec.addBos && spec.bosId < 0)
-        throw std::runtime_error("tokenizer: add_bos is set but there is no BOS token");
+        fail("add_bos is set but there is no BOS token");
     if (spec.addEos && spec.eosId < 0)
-        throw std::runtime_error("tokenizer: add_eos is set but there is no EOS token");
+        fail("add_eos is set but there is no EOS token");
     for (const AddedToken &t : spec.addedTokens) {
         checkId(spec, t.id, "added token");
         if (t.id < 0 || t.content.empty())
-            throw std::runtime_error("tokenizer: added token " + std::to_string(t.id) + " has no id or no text");
+            fail("added token " + std::to_string(t.id) + " has no id or no text");
+        checkTokenText(t.content, size_t(t.id), "added token");
     }
     for (int32_t id : spec.endOfGenerationIds)
         checkId(spec, id, "end-of-generation");
+}
+
+void checkSingleCharacter(std::string_view replacement, const char *where)
+{
+    size_t pos = 0;
+    if (!replacement.empty() && isValidUtf8(replacement))
+        nextCodePoint(replacement, pos);
+    if (replacement.empty() || pos != replacement.size())
+        fail(std::string(where) + " replacement " + quotedName(replacement) + " is not exactly one character");
 }
 
 int byteTokenValue(std::string_view token)

@@ -3,7 +3,9 @@
 // vocabularies, "▁" pieces for SentencePiece ones); Tokenizer turns them into raw bytes once at build time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +13,28 @@
 #include <vector>
 
 namespace enclave {
+
+// A tokenizer that cannot be used: a malformed or hostile file, or a construct of it that would need
+// more than the limits below. The message names the file part and the construct.
+class TokenizerFormatError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Limits for tokenizer files (tokenizer.json, GGUF tokenizer.ggml.*), which come inside downloaded
+// models: far above what real tokenizers use (in brackets), low enough that memory and time stay in
+// proportion to the file and the text.
+inline constexpr int32_t kMaxVocabSize = 1 << 24;        // ids [real: <= 262k]
+inline constexpr int32_t kMaxIdGap = 1 << 16;            // ids past the count of defined tokens (holes) [real: few]
+inline constexpr size_t kMaxTokenBytes = 1024;           // one token's text [real: <= 256]
+inline constexpr size_t kMaxPipelineSteps = 64;          // normalizer, pre-tokenizer or decoder stages [real: <= 6]
+inline constexpr int kMaxSequenceDepth = 8;              // nested Sequence parts [real: <= 2]
+inline constexpr size_t kMaxPatternBytes = 64 * 1024;    // one regex or literal pattern [real: <= 3 KiB]
+inline constexpr size_t kMaxGrowthFactor = 32;           // normalizer/pre-tokenizer output per input byte [NFKD: <= 11]
+inline constexpr size_t kMaxGrowthSlack = 64 * 1024;     // ... plus this many bytes
+
+// The most bytes normalization or pre-tokenization may turn `inputBytes` into.
+constexpr size_t maxGrownSize(size_t inputBytes) { return inputBytes * kMaxGrowthFactor + kMaxGrowthSlack; }
 
 // How words are split into tokens.
 enum class TokenizerModel {
@@ -124,9 +148,13 @@ struct TokenizerSpec {
 // first when tokenIds is empty).
 void deriveEndOfGeneration(TokenizerSpec &spec);
 
-// Checks sizes and ids (types/scores match the vocabulary, special ids in range, added tokens valid).
-// Throws std::runtime_error naming the first problem.
+// Checks sizes and ids (types/scores match the vocabulary, special ids in range, added tokens valid),
+// token texts (valid UTF-8, at most kMaxTokenBytes), scores (no NaN) and the pipeline limits above.
+// Throws TokenizerFormatError naming the first problem (token texts through printable()).
 void validateTokenizerSpec(const TokenizerSpec &spec);
+
+// Throws TokenizerFormatError unless `replacement` is exactly one character (Metaspace), naming `where`.
+void checkSingleCharacter(std::string_view replacement, const char *where);
 
 // The byte of a byte-fallback token "<0x41>" (0x41), or -1 for any other text.
 int byteTokenValue(std::string_view token);
