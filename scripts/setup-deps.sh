@@ -15,6 +15,7 @@ packages=(
   # storage, logging, engine helpers
   libxkbcommon-dev
   libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
+  libedit-dev  # enclave-cli chat: line editing and history (BSD-licensed editline)
   # Vulkan backend: headers, loader, shader compiler, Mesa's software driver (lavapipe) for CI
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # headless GUI tests and screenshots

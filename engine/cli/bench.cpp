@@ -3,6 +3,7 @@
 #include "engine/cli/bench.h"
 
 #include "engine/cpu/memory_bandwidth.h"
+#include "engine/model/printable.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 #include "engine/moe/routing_hook.h"
@@ -47,8 +48,8 @@ int runBench(const BenchOptions &o)
     const double loadSeconds = secondsSince(loadStart);
     const ModelConfig &c = model->config();
     const WeightTraffic traffic = weightTraffic(*model);
-    std::printf("model:      %s (%s, %lld layers%s)\n", o.modelPath.c_str(), c.architecture.c_str(),
-                static_cast<long long>(c.nLayer), c.moe.nExpert ? ", MoE" : "");
+    std::printf("model:      %s (%s, %lld layers%s)\n", printableText(o.modelPath).c_str(),
+                printable(c.architecture).c_str(), static_cast<long long>(c.nLayer), c.moe.nExpert ? ", MoE" : "");
     std::printf("load:       %.3f s (memory-mapped; %.0f MiB of %.0f MiB file resident after load)\n", loadSeconds,
                 residentMiB(), double(model->files().totalBytes()) / double(1 << 20));
     std::printf("threads:    %d, CPU kernels: %s, precision: %s\n", pool.size(), cpuKernelLevel(),

@@ -1,6 +1,10 @@
-// enclave-cli template / run / chat: chat templates and generation from a terminal.
+// enclave-cli template / run / chat: chat templates and generation from a terminal. What the
+// model writes reaches a terminal escaped (terminal_text.h) and a pipe byte for byte.
 #include "engine/chat_session.h"
 #include "engine/cli/args.h"
+#include "engine/cli/line_reader.h"
+#include "engine/cli/terminal_text.h"
+#include "engine/model/printable.h"
 #include "engine/model/json_limits.h"
 #include "engine/moe/routing_hook.h"
 #include "engine/cpu/thread_pool.h"
@@ -9,7 +13,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
+#include <functional>
+#include <utility>
 
 namespace enclave::cli {
 namespace {
@@ -17,7 +22,7 @@ namespace {
 // A --messages file: JSON, nested at most kMaxJsonDepth deep (the template walks it recursively).
 nlohmann::ordered_json parseMessagesFile(const std::string &path)
 {
-    const std::string text = readFile(path);
+    const std::string text = path == "-" ? readStdin() : readFile(path);
     checkJsonDepth(text);
     try {
         return nlohmann::ordered_json::parse(text);
@@ -83,7 +88,7 @@ Loaded load(const Args &a)
     const int64_t ctx = a.positiveInt("ctx", std::min<int64_t>(l.model->config().nCtxTrain, 8192));
     l.session = std::make_unique<ChatSession>(*l.model, *l.tokenizer, ctx, defaultThreadPool(), backendOptionsFrom(a));
     if (!l.session->backendNotice().empty())
-        std::fprintf(stderr, "running on the CPU (%s)\n", l.session->backendNotice().c_str());
+        std::fprintf(stderr, "running on the CPU (%s)\n", printableText(l.session->backendNotice()).c_str());
     return l;
 }
 
@@ -94,39 +99,129 @@ GenerationRequest requestFrom(const Args &a)
     r.maxTokens = a.positiveInt("max-tokens", a.positiveInt("n", r.maxTokens));
     if (a.values.count("stop"))
         r.stopStrings.push_back(a.value("stop"));
-    r.overflow = a.valueOr("overflow", "drop-oldest") == "stop" ? OverflowPolicy::Stop : OverflowPolicy::DropOldest;
+    const std::string overflow = a.valueOr("overflow", "drop-oldest");
+    if (overflow != "stop" && overflow != "drop-oldest")
+        throw std::runtime_error("--overflow must be stop or drop-oldest, not '" + overflow + "'");
+    r.overflow = overflow == "stop" ? OverflowPolicy::Stop : OverflowPolicy::DropOldest;
     return r;
 }
 
-// Streams events to the terminal: answer on stdout, reasoning and notices on stderr.
-GenerationCallback printer(std::string *answer)
-{
-    return [answer](const GenerationEvent &e) {
+// Streams events: the answer on stdout, reasoning (dimmed on a terminal) and notices on stderr.
+class EventPrinter {
+public:
+    explicit EventPrinter(std::string *answer = nullptr) : m_answer(answer) {}
+
+    bool operator()(const GenerationEvent &e)
+    {
         switch (e.kind) {
         case GenerationEvent::Kind::Text:
-            std::fwrite(e.text.data(), 1, e.text.size(), stdout);
-            std::fflush(stdout);
-            if (answer)
-                *answer += e.text;
+            m_out.write(e.text);
+            if (m_answer)
+                *m_answer += e.text;
             break;
         case GenerationEvent::Kind::Reasoning:
-            std::fprintf(stderr, "\033[2m%s\033[0m", e.text.c_str());
+            if (m_reasoning.toTerminal())
+                std::fputs("\033[2m", stderr);
+            m_reasoning.write(e.text);
+            if (m_reasoning.toTerminal())
+                std::fputs("\033[0m", stderr);
             break;
         case GenerationEvent::Kind::Notice:
-            std::fprintf(stderr, "[note: %s]\n", e.text.c_str());
+            std::fprintf(stderr, "[note: %s]\n", printableText(e.text).c_str());
             break;
         case GenerationEvent::Kind::End:
-            std::fprintf(stderr,
-                         "\n[%s; prompt %lld tokens (%lld reused) at %.1f tok/s; %lld tokens at %.1f tok/s; first "
-                         "token after %.0f ms]\n",
-                         endReasonName(e.reason), static_cast<long long>(e.stats.promptTokens),
-                         static_cast<long long>(e.stats.reusedTokens), e.stats.promptTokensPerSecond,
-                         static_cast<long long>(e.stats.generatedTokens), e.stats.generationTokensPerSecond,
-                         e.stats.timeToFirstTokenMs);
+            m_out.flush();
+            m_reasoning.flush();
+            printEnd(e);
             break;
         }
         return true;
-    };
+    }
+
+private:
+    static void printEnd(const GenerationEvent &e)
+    {
+        std::fprintf(stderr,
+                     "\n[%s; prompt %lld tokens (%lld reused) at %.1f tok/s; %lld tokens at %.1f tok/s; first "
+                     "token after %.0f ms]\n",
+                     endReasonName(e.reason), static_cast<long long>(e.stats.promptTokens),
+                     static_cast<long long>(e.stats.reusedTokens), e.stats.promptTokensPerSecond,
+                     static_cast<long long>(e.stats.generatedTokens), e.stats.generationTokensPerSecond,
+                     e.stats.timeToFirstTokenMs);
+    }
+
+    TextStream m_out{stdout};
+    TextStream m_reasoning{stderr};
+    std::string *m_answer;
+};
+
+// -p TEXT, or with -p - standard input without its final line breaks.
+std::string promptFrom(const Args &a)
+{
+    if (a.value("p") != "-")
+        return a.value("p");
+    std::string text = readStdin();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
+    if (text.empty())
+        throw UsageError("-p -: standard input is empty");
+    return text;
+}
+
+// The conversation `chat` keeps between lines.
+struct ChatState {
+    std::vector<ChatMessage> history;
+    std::string system;
+};
+
+enum class ChatAction { Send, Handled, Quit };
+
+const char *const kChatHelp = "/help          this list\n"
+                              "/reset         start the conversation over (the system prompt stays)\n"
+                              "/system TEXT   set the system prompt; /system alone removes it\n"
+                              "/quit, /exit   leave (Ctrl+D too)\n"
+                              "Ctrl+C stops an answer. To send a line that starts with /, begin it with //.\n";
+
+// "/system  Be brief" → {"/system", "Be brief"}.
+std::pair<std::string, std::string> splitCommand(const std::string &line)
+{
+    const size_t space = line.find_first_of(" \t");
+    if (space == std::string::npos)
+        return {line, ""};
+    const size_t start = line.find_first_not_of(" \t", space);
+    return {line.substr(0, space), start == std::string::npos ? "" : line.substr(start)};
+}
+
+// One line typed in `chat`: a /command is carried out here and never reaches the model; other
+// text is to be sent (a leading "//" loses one slash). Confirmations go to stderr.
+ChatAction handleChatLine(std::string *line, ChatState &state)
+{
+    if (line->find_first_not_of(" \t") == std::string::npos)
+        return ChatAction::Handled;
+    if (line->rfind("//", 0) == 0) {
+        line->erase(0, 1);
+        return ChatAction::Send;
+    }
+    if ((*line)[0] != '/')
+        return ChatAction::Send;
+    const auto [command, rest] = splitCommand(*line);
+    if (command == "/quit" || command == "/exit")
+        return ChatAction::Quit;
+    if (command == "/help") {
+        std::fputs(kChatHelp, stderr);
+    } else if (command == "/reset") {
+        state.history.clear();
+        std::fputs("[conversation cleared; the next message starts over]\n", stderr);
+    } else if (command == "/system") {
+        state.system = rest;
+        if (rest.empty())
+            std::fputs("[system prompt removed]\n", stderr);
+        else
+            std::fprintf(stderr, "[system prompt set: %s]\n", printableText(rest).c_str());
+    } else {
+        std::fprintf(stderr, "unknown command %s; /help lists them\n", printable(command, 40).c_str());
+    }
+    return ChatAction::Handled;
 }
 
 std::atomic<ChatSession *> g_activeSession{nullptr};
@@ -153,19 +248,20 @@ int runTemplate(const Args &a)
         extra["bos_token"] = tokenizer.tokenPiece(tokenizer.bosId());
     if (tokenizer.eosId() >= 0)
         extra["eos_token"] = tokenizer.tokenPiece(tokenizer.eosId());
-    const std::string text =
-        renderChat(ChatTemplate::parse(spec.chatTemplate), messages, a.has("add-generation-prompt"), extra);
+    const std::string text = terminalSafe(
+        renderChat(ChatTemplate::parse(spec.chatTemplate), messages, a.has("add-generation-prompt"), extra),
+        isTerminal(stdout));
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
 }
 
 int runGenerate(const Args &a)
 {
-    Loaded l = load(a);
     GenerationRequest r = requestFrom(a);
     if (a.values.count("system"))
         r.messages.push_back({"system", a.value("system"), {}, {}});
-    r.messages.push_back({"user", a.value("p"), {}, {}});
+    r.messages.push_back({"user", promptFrom(a), {}, {}});
+    Loaded l = load(a);
     // --record-trace FILE: the routing of every token (prompt and answer) as a routing trace.
     std::unique_ptr<moe::TraceRecorder> recorder;
     if (a.has("record-trace")) {
@@ -182,7 +278,8 @@ int runGenerate(const Args &a)
     }
     g_activeSession = l.session.get();
     std::signal(SIGINT, onInterrupt);
-    l.session->generate(r, printer(nullptr));
+    EventPrinter printer;
+    l.session->generate(r, std::ref(printer));
     g_activeSession = nullptr;
     if (recorder) {
         recorder->trace().write(a.value("record-trace"));
@@ -195,37 +292,32 @@ int runGenerate(const Args &a)
 
 int runChat(const Args &a)
 {
+    const GenerationRequest base = requestFrom(a);
     Loaded l = load(a);
-    GenerationRequest base = requestFrom(a);
-    std::vector<ChatMessage> history;
-    std::string system = a.valueOr("system", "");
+    ChatState state;
+    state.system = a.valueOr("system", "");
     std::signal(SIGINT, onInterrupt);
-    std::fprintf(stderr, "Chatting with %s. /reset starts over, /system TEXT sets the system prompt, /quit leaves; "
-                         "Ctrl+C stops an answer.\n", a.value("model").c_str());
+    std::fprintf(stderr, "Chatting with %s. /help lists the commands; Ctrl+C stops an answer.\n",
+                 printableText(a.value("model")).c_str());
+    LineReader reader;
     std::string line;
-    while (std::fputs("> ", stderr), std::getline(std::cin, line)) {
-        if (line == "/quit" || line == "/exit")
+    while (reader.read("> ", &line)) {
+        const ChatAction action = handleChatLine(&line, state);
+        if (action == ChatAction::Quit)
             break;
-        if (line == "/reset") {
-            history.clear();
+        if (action == ChatAction::Handled)
             continue;
-        }
-        if (line.rfind("/system", 0) == 0) {
-            system = line.size() > 8 ? line.substr(8) : "";
-            continue;
-        }
-        if (line.empty())
-            continue;
-        history.push_back({"user", line, {}, {}});
+        state.history.push_back({"user", line, {}, {}});
         GenerationRequest r = base;
-        if (!system.empty())
-            r.messages.push_back({"system", system, {}, {}});
-        r.messages.insert(r.messages.end(), history.begin(), history.end());
+        if (!state.system.empty())
+            r.messages.push_back({"system", state.system, {}, {}});
+        r.messages.insert(r.messages.end(), state.history.begin(), state.history.end());
         std::string answer;
+        EventPrinter printer(&answer);
         g_activeSession = l.session.get();
-        l.session->generate(r, printer(&answer));
+        l.session->generate(r, std::ref(printer));
         g_activeSession = nullptr;
-        history.push_back({"assistant", answer, {}, {}});
+        state.history.push_back({"assistant", answer, {}, {}});
     }
     l.session->evaluator().saveProfile();
     return 0;

@@ -1,5 +1,6 @@
 // enclave-cli quantize: converts a safetensors model into a quantized, self-contained GGUF.
 #include "engine/cli/args.h"
+#include "engine/model/printable.h"
 #include "engine/tools/model_converter.h"
 
 #include <chrono>
@@ -10,7 +11,7 @@ namespace enclave::cli {
 int runQuantize(const Args &a)
 {
     if (a.positional.size() != 2)
-        throw std::runtime_error("expected INPUT and OUTPUT.gguf (enclave-cli quantize INPUT OUTPUT.gguf --type TYPE)");
+        throw UsageError("expected INPUT and OUTPUT.gguf");
     const std::string type = a.value("type");
     const std::optional<QuantMix> mix = quantMixFromName(type);
     if (!mix)
@@ -20,8 +21,8 @@ int runQuantize(const Args &a)
     options.mix = *mix;
     options.threads = a.has("threads") ? int(a.positiveInt("threads", 1)) : 0; // 0: every CPU
     const ConversionEstimate estimate = estimateConversion(input, *mix);
-    std::fprintf(stderr, "quantizing %s (%s) to %s: %d tensors, about %s\n", input.c_str(),
-                 estimate.architecture.c_str(), std::string(quantMixName(*mix)).c_str(), estimate.tensorCount,
+    std::fprintf(stderr, "quantizing %s (%s) to %s: %d tensors, about %s\n", printableText(input).c_str(),
+                 printable(estimate.architecture).c_str(), std::string(quantMixName(*mix)).c_str(), estimate.tensorCount,
                  formatBytes(estimate.outputBytes).c_str());
     int lastPercent = -1;
     options.progress = [&](double fraction) {

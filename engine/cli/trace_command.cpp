@@ -3,7 +3,8 @@
 //   trace stats     locality and popularity figures of a trace
 //   trace simulate  hit rates of the cache policies on a trace, against static splits
 #include "engine/arch/architectures.h"
-#include "engine/cli/args.h"
+#include "engine/cli/commands.h"
+#include "engine/model/printable.h"
 #include "engine/moe/cache_simulator.h"
 #include "engine/moe/trace_generator.h"
 #include "engine/moe/trace_stats.h"
@@ -21,12 +22,21 @@ namespace {
 
 using namespace enclave::moe;
 
-constexpr const char *kTraceUsage =
+const char *const kTraceUsage =
     "usage: enclave-cli trace generate (--layers 48 --experts 128 --k 8 | --model PATH) --tokens N [--seed S] -o FILE\n"
     "       enclave-cli trace stats FILE\n"
     "       enclave-cli trace simulate FILE [--fraction 0.4[,0.6...] | --slots N] [--delay 0[,1...]]\n"
     "                                       [--policy all|lru|lfu-decay|slru|tinylfu|adaptive|static|static-layers]\n"
-    "                                       [--cap N] [--warm]\n";
+    "                                       [--cap N] [--warm]\n"
+    "options:\n"
+    "  generate: a synthetic routing trace calibrated to published routing statistics, of the\n"
+    "            given shape or of a model's (-o / --out FILE: where it goes)\n"
+    "  stats:    locality and popularity figures of a trace\n"
+    "  simulate: hit rates of the GPU expert cache policies on a trace, against static splits;\n"
+    "            --fraction of all experts resident (or --slots N), --delay tokens before a copy\n"
+    "            lands, --cap copies per token at most, --warm: dynamic policies start from the\n"
+    "            trace's counts\n"
+    "traces come from enclave-cli run/bench --record-trace FILE or from trace generate\n";
 
 int32_t boundedInt(const Args &a, const std::string &name, int64_t fallback, int64_t lo, int64_t hi)
 {
@@ -185,27 +195,38 @@ int runSimulate(const std::string &path, const Args &a)
 
 } // namespace
 
+const std::string &traceUsage()
+{
+    static const std::string usage = kTraceUsage;
+    return usage;
+}
+
 int runTraceCommand(int argc, char **argv)
 {
     const std::string sub = argc > 2 ? argv[2] : "";
-    try {
-        if (sub == "generate")
-            return runTraceGenerate(parseArgs(argc, argv, 3, {}));
-        if ((sub == "stats" || sub == "simulate") && argc > 3 && argv[3][0] != '-') {
-            const Args a = parseArgs(argc, argv, 4, {"warm"});
-            if (sub == "stats")
-                return runStats(argv[3]);
-            return runSimulate(argv[3], a);
-        }
-        if (sub == "--help" || sub == "-h" || sub == "help") {
-            std::fputs(kTraceUsage, stdout);
-            return 0;
-        }
-    } catch (const std::exception &e) {
-        std::fprintf(stderr, "enclave-cli trace %s: %s\n", sub.c_str(), e.what());
-        return 1;
+    const std::string label = "trace " + sub;
+    const bool known = sub == "generate" || sub == "stats" || sub == "simulate";
+    if (sub == "help" || (!known && asksForHelp(argc, argv, 2))) {
+        std::fputs(kTraceUsage, stdout);
+        return 0;
     }
-    std::fputs(kTraceUsage, stderr);
+    if (sub == "generate") {
+        const OptionSpec spec{{"layers", "experts", "k", "model", "tokens", "seed", "o", "out"}, {}, {}, 0};
+        return runCommand(label, kTraceUsage, argc, argv, 3, spec, runTraceGenerate);
+    }
+    if (sub == "stats" || sub == "simulate") {
+        const OptionSpec stats{{}, {}, {}, 1};
+        const OptionSpec simulate{{"fraction", "slots", "delay", "policy", "cap"}, {"warm"}, {}, 1};
+        return runCommand(label, kTraceUsage, argc, argv, 3, sub == "stats" ? stats : simulate, [&](const Args &a) {
+            if (a.positional.empty())
+                throw UsageError("which trace FILE?");
+            return sub == "stats" ? runStats(a.positional[0]) : runSimulate(a.positional[0], a);
+        });
+    }
+    if (sub.empty())
+        std::fprintf(stderr, "enclave-cli trace: generate, stats or simulate?\n%s", kTraceUsage);
+    else
+        std::fprintf(stderr, "enclave-cli trace: unknown command %s\n%s", quotedName(sub).c_str(), kTraceUsage);
     return 2;
 }
 
