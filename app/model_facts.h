@@ -12,7 +12,7 @@ namespace enclave::app {
 
 struct ModelFacts {
     bool ok = false;
-    QString error;         // why not ok
+    QString error;         // why not ok: a plain first line, then (after "\n") the technical detail
     QString architecture;  // as the file names it
     qint64 totalParams = 0;
     qint64 activeParams = 0;

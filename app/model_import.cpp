@@ -1,5 +1,7 @@
 // The import flow: the header check (engine probe, translated for the app and the database), the
 // "use as is / quantize" choice for safetensors models, and the quantization into the data folder.
+// A file that fails the check (not a model, cut short, damaged) is never registered.
+#include "app/logging.h"
 #include "app/model_library.h"
 #include "engine/model/printable.h"
 
@@ -58,8 +60,8 @@ ImportCheck checkModelForImport(const QString &path)
     check.ok = probe.ok;
     check.format = QString::fromLatin1(modelFormatName(probe.format).data());
     check.size = qint64(probe.totalBytes);
-    if (!probe.ok) {
-        check.error = QString::fromStdString(probe.error);
+    if (!probe.ok) { // a plain first line, then the detail: the banner shows both, the log keeps both
+        check.error = QString::fromStdString(enclave::printableText(probe.error));
         return check;
     }
     check.metadata.insert(QStringLiteral("architecture"), QString::fromStdString(probe.architecture));
@@ -96,7 +98,9 @@ void ModelLibrary::startCheck(const QString &path)
 void ModelLibrary::onCheckFinished()
 {
     const ImportCheck check = m_watcher.result();
-    if (!check.ok) {
+    if (!check.ok) { // refused: nothing is registered
+        moduleLogger("app")->warn("ModelLibrary::onCheckFinished: {} not imported: {}", check.path.toStdString(),
+                                  check.error.toStdString());
         m_importStatus.clear();
         setImportError(check.error);
         emit importingChanged();

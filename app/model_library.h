@@ -28,13 +28,14 @@ struct ImportCheck {
     QString format;   // gguf | safetensors
     QString name;     // what the model is called; for safetensors config.json's name or a telling folder
     qint64 size = 0;  // bytes, all shards together
-    QString error;    // why it cannot be imported, for the user
+    QString error;    // why it cannot be imported: a plain first line for the user, then the detail
     QJsonObject metadata;
     QVariantList quantizeOptions; // safetensors: [{type, label, bytes}] per quant mix
     QString quantizeError;        // safetensors that cannot be converted: why (it may still run as is)
 };
 
-// Checks headers only (fast; safe on any file). Runs off the GUI thread.
+// Checks headers only (fast; safe on any file), as loading would: a file that is not a model, is
+// cut short or is damaged fails here. Runs off the GUI thread.
 ImportCheck checkModelForImport(const QString &path);
 
 class ModelLibrary : public QAbstractListModel {
@@ -44,6 +45,7 @@ class ModelLibrary : public QAbstractListModel {
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
     Q_PROPERTY(bool importing READ importing NOTIFY importingChanged)
     Q_PROPERTY(QString importStatus READ importStatus NOTIFY importingChanged)
+    // Why the last import failed: a plain first line, then (after "\n") the technical detail.
     Q_PROPERTY(QString importError READ importError NOTIFY importErrorChanged)
     Q_PROPERTY(QString lastImportedName READ lastImportedName NOTIFY imported)
     // The safetensors import waiting for "use as is" or "quantize": {name, path, size, freeDisk,

@@ -67,10 +67,22 @@ Rectangle {
                 wrapMode: Text.Wrap
                 font.pixelSize: Theme.smallFontSize
                 color: root.fitColor(root.model.fit)
+                textFormat: Text.PlainText // the error names the file: never markup
                 text: root.model.fit >= 0
                       ? qsTr("● %1 — needs %2 at %3 tokens").arg(root.model.fitText)
                             .arg(root.dialog.sizeText(root.model.memoryNeeded)).arg(root.model.estimateContext)
-                      : (root.model.factsError ? qsTr("Cannot read: %1").arg(root.model.factsError) : qsTr("Reading…"))
+                      : (root.model.factsError ? qsTr("Cannot read: %1").arg(root.model.factsError.split("\n")[0])
+                                               : qsTr("Reading…"))
+            }
+            Label { // the technical rest of a facts error (path, offsets), under its plain first line
+                objectName: "factsErrorDetail"
+                visible: !root.model.missing && root.model.fit < 0 && text.length > 0
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                font.pixelSize: Theme.smallFontSize
+                color: Theme.textMuted
+                textFormat: Text.PlainText // from a file or an error: never markup
+                text: (root.model.factsError || "").split("\n").slice(1).join("\n")
             }
         }
         Button {

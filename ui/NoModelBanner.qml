@@ -15,8 +15,15 @@ Rectangle {
     signal importRequested()
     signal errorDismissed()
 
+    // The error shown: a plain first line, then (after "\n") the technical detail, shown smaller.
+    readonly property string error: root.importError.length > 0 ? root.importError
+                                    : root.modelLoading ? "" : root.modelError
+    readonly property string errorHeadline: root.error.split("\n")[0]
+    readonly property string errorDetail: root.error.split("\n").slice(1).join("\n")
+
     // The text column's height follows its wrapped lines; the row's implicit height does not.
-    implicitHeight: Math.max(titleLabel.implicitHeight + detailLabel.contentHeight + textColumn.spacing, 36)
+    implicitHeight: Math.max(titleLabel.implicitHeight + detailLabel.contentHeight + textColumn.spacing
+                             + (technicalLabel.visible ? technicalLabel.contentHeight + textColumn.spacing : 0), 36)
                     + 2 * Theme.padding
     radius: Theme.radius
     color: root.importError.length > 0 ? Qt.rgba(0.8, 0.2, 0.2, 0.12) : Theme.warning
@@ -49,13 +56,23 @@ Rectangle {
                 wrapMode: Text.Wrap
                 color: root.importError.length > 0 || root.modelError.length > 0 ? Theme.error : Theme.textMuted
                 textFormat: Text.PlainText // from a file or an error: never markup
-                text: root.importError.length > 0 ? root.importError
+                text: root.error.length > 0 ? root.errorHeadline
                       : root.modelLoading ? qsTr("Reading the model file; this takes a moment for large models.")
-                      : root.modelError.length > 0 ? root.modelError
                       : root.importing ? root.importStatus
                       : root.libraryCount > 0
                         ? qsTr("%n model(s) in your library. Messages are saved; answers need a loaded model.", "", root.libraryCount)
                         : qsTr("Your messages are saved. Import a GGUF or safetensors model to get answers — it stays on this computer.")
+            }
+            Label {
+                id: technicalLabel
+                objectName: "bannerTechnical"
+                visible: root.errorDetail.length > 0
+                Layout.fillWidth: true
+                wrapMode: Text.Wrap
+                font.pixelSize: Theme.smallFontSize
+                color: Theme.textMuted
+                textFormat: Text.PlainText // from a file or an error: never markup
+                text: root.errorDetail
             }
         }
         BusyIndicator {

@@ -1,6 +1,7 @@
 // GgufFile: header, metadata and tensor-info parsing with full validation (layout in gguf.h).
 // Order of checks: fixed header, counts vs file size, keys, alignment, tensor infos one by one,
-// then the data section as a whole (inside the file, no overlaps).
+// then the data section as a whole (inside the file, no overlaps). A file cut short, in the header
+// or in the data, is told apart from a damaged one in the first line of the error.
 #include "engine/model/gguf.h"
 
 #include "engine/model/gguf_reader.h"
@@ -22,6 +23,11 @@ constexpr uint64_t kMaxTensorNameBytes = 4096;
 constexpr int64_t kMaxAlignment = int64_t(1) << 30;
 constexpr uint64_t kMaxReserve = 4096;
 
+// The user lines of files that are intact but that this engine cannot use.
+constexpr const char *kUnsupportedVersion = "This GGUF file uses a format version this app cannot read.";
+constexpr const char *kUnsupportedType = "This model uses a tensor type this app cannot run.";
+constexpr const char *kUnsupportedLayout = "This GGUF file uses a data layout this app cannot read.";
+
 struct TensorInfo {
     std::string name;
     std::vector<int64_t> shape; // outer-first
@@ -42,42 +48,60 @@ std::string inQuotes(std::string_view s) { return quotedName(s); }
 
 bool mulOverflows(uint64_t a, uint64_t b, uint64_t *out) { return __builtin_mul_overflow(a, b, out); }
 
+// The magic: a file that does not start with "GGUF" is some other file; one that ends inside the
+// magic is cut (need() reports that).
+void checkMagic(GgufReader &r)
+{
+    const std::string_view start = r.peek(4);
+    if (start == std::string_view("GGUF").substr(0, start.size())) {
+        r.read<uint32_t>("magic");
+        return;
+    }
+    const std::string found = start.size() == 4 ? hex32(r.read<uint32_t>("magic")) + " " : std::string();
+    r.fail("not a GGUF file: magic is " + found + quotedName(start) + ", expected " + hex32(kGgufMagic) +
+               " (\"GGUF\")",
+           notModelFileMessage("GGUF"));
+}
+
 // Magic and version. Returns the version (2 or 3).
 uint32_t readMagicAndVersion(GgufReader &r)
 {
     r.setContext("header");
-    if (r.remaining() < 8)
-        r.fail("file is " + std::to_string(r.remaining()) + " bytes, too small for a GGUF header (at least 24)");
-    const uint32_t magic = r.read<uint32_t>("magic");
-    if (magic != kGgufMagic)
-        r.fail("not a GGUF file: magic is " + hex32(magic) + ", expected " + hex32(kGgufMagic) + " (\"GGUF\")");
+    checkMagic(r);
     const uint32_t version = r.read<uint32_t>("version");
     if (version == 2 || version == 3)
         return version;
     const uint32_t swapped = __builtin_bswap32(version);
     if (swapped >= 1 && swapped <= 3)
         r.fail("big-endian GGUF file (version field " + hex32(version) +
-               "); only little-endian files are supported");
+                   "); only little-endian files are supported",
+               kUnsupportedVersion);
     if (version == 1)
-        r.fail("GGUF version 1 is not supported (expected version 2 or 3); convert the model again");
-    r.fail("unsupported GGUF version " + std::to_string(version) + " (expected 2 or 3)");
+        r.fail("GGUF version 1 is not supported (expected version 2 or 3); convert the model again",
+               kUnsupportedVersion);
+    r.fail("unsupported GGUF version " + std::to_string(version) + " (expected 2 or 3)", kUnsupportedVersion);
 }
 
 // Tensor and key counts, checked against the bytes left so a huge count fails before any allocation.
+// note: a file cut soon after the counts fails here too, so these are reported as a short file.
 void readCounts(GgufReader &r, uint64_t *tensorCount, uint64_t *kvCount)
 {
     *tensorCount = r.read<uint64_t>("tensor count");
     *kvCount = r.read<uint64_t>("metadata key count");
     const uint64_t left = r.remaining();
     if (*tensorCount > left / kMinTensorInfoBytes)
-        r.fail("tensor count " + std::to_string(*tensorCount) + " is impossible: " + std::to_string(left) +
-               " bytes remain, at most " + std::to_string(left / kMinTensorInfoBytes) + " tensor infos fit");
+        r.failShort(saturatingEnd(r.pos(), *tensorCount, kMinTensorInfoBytes),
+                    "tensor count " + std::to_string(*tensorCount) + " is impossible: " + std::to_string(left) +
+                        " bytes remain, at most " + std::to_string(left / kMinTensorInfoBytes) + " tensor infos fit");
     if (*kvCount > left / kMinKvBytes)
-        r.fail("metadata key count " + std::to_string(*kvCount) + " is impossible: " + std::to_string(left) +
-               " bytes remain, at most " + std::to_string(left / kMinKvBytes) + " keys fit");
-    if (*tensorCount * kMinTensorInfoBytes + *kvCount * kMinKvBytes > left)
-        r.fail(std::to_string(*tensorCount) + " tensor infos and " + std::to_string(*kvCount) +
-               " keys need more than the " + std::to_string(left) + " bytes left");
+        r.failShort(saturatingEnd(r.pos(), *kvCount, kMinKvBytes),
+                    "metadata key count " + std::to_string(*kvCount) + " is impossible: " + std::to_string(left) +
+                        " bytes remain, at most " + std::to_string(left / kMinKvBytes) + " keys fit");
+    const uint64_t needed = *tensorCount * kMinTensorInfoBytes + *kvCount * kMinKvBytes; // each part <= left
+    if (needed > left)
+        r.failShort(r.pos() + needed, std::to_string(*tensorCount) + " tensor infos and " +
+                                          std::to_string(*kvCount) + " keys need more than the " +
+                                          std::to_string(left) + " bytes left");
 }
 
 void readMetadata(GgufReader &r, uint64_t kvCount, GgufMetadata *out)
@@ -134,10 +158,11 @@ void readTypeAndSize(GgufReader &r, TensorInfo *t)
     const uint32_t typeId = r.read<uint32_t>("tensor type");
     const std::optional<QuantType> type = quantTypeFromGguf(typeId);
     if (!type && ggmlTypeName(typeId).empty())
-        r.fail("unknown tensor type id " + std::to_string(typeId));
+        r.fail("unknown tensor type id " + std::to_string(typeId), kUnsupportedType);
     if (!type)
         r.fail("tensor type " + std::string(ggmlTypeName(typeId)) + " (id " + std::to_string(typeId) +
-               ") is not supported by this engine");
+                   ") is not supported by this engine",
+               kUnsupportedType);
     t->type = *type;
     const int64_t rowLength = t->shape.back();
     const int64_t blockElems = quantBlockElems(*type);
@@ -173,27 +198,55 @@ TensorInfo readTensorInfo(GgufReader &r, uint64_t index, uint64_t alignment)
     return t;
 }
 
+// "data at offset ... past the end of the file": the detail of a tensor that ends beyond the file.
+std::string pastEndDetail(const TensorInfo &t, uint64_t dataOffset, uint64_t fileSize, const std::string &end)
+{
+    return "data at offset " + std::to_string(t.offset) + " of the data section (file offset " +
+           std::to_string(dataOffset) + "), " + std::to_string(t.bytes) + " bytes, ends at file offset " + end +
+           ", past the end of the file (" + std::to_string(fileSize) + " bytes)";
+}
+
+// Every tensor's data inside the file. A file that ends early is reported with the size the header
+// implies: the end of the data that ends last.
+void checkDataInsideFile(GgufReader &r, const std::vector<TensorInfo> &infos, uint64_t dataOffset, uint64_t fileSize)
+{
+    uint64_t expectedSize = 0;
+    const TensorInfo *firstPastEnd = nullptr;
+    uint64_t firstEnd = 0;
+    for (const TensorInfo &t : infos) {
+        uint64_t end = 0;
+        if (__builtin_add_overflow(dataOffset, t.offset, &end) || __builtin_add_overflow(end, t.bytes, &end)) {
+            r.setContext("tensor " + inQuotes(t.name));
+            r.fail(pastEndDetail(t, dataOffset, fileSize, "beyond 2^64"));
+        }
+        expectedSize = std::max(expectedSize, end);
+        if (end > fileSize && !firstPastEnd)
+            firstPastEnd = &t, firstEnd = end;
+    }
+    if (!firstPastEnd)
+        return;
+    r.setContext("tensor " + inQuotes(firstPastEnd->name));
+    r.fail(pastEndDetail(*firstPastEnd, dataOffset, fileSize, std::to_string(firstEnd)) +
+               "; the tensor data needs a file of " + std::to_string(expectedSize) + " bytes",
+           shortFileMessage("GGUF", fileSize, expectedSize));
+}
+
 // Every tensor inside the file, aligned for its type's loads, and no two overlapping (names were
 // checked while reading).
 void checkDataLayout(GgufReader &r, const std::vector<TensorInfo> &infos, uint64_t dataOffset, uint64_t fileSize,
                      uint64_t alignment)
 {
+    checkDataInsideFile(r, infos, dataOffset, fileSize);
     for (const TensorInfo &t : infos) {
-        r.setContext("tensor " + inQuotes(t.name));
-        uint64_t end = 0;
-        const bool overflow = __builtin_add_overflow(dataOffset, t.offset, &end) ||
-                              __builtin_add_overflow(end, t.bytes, &end);
-        if (overflow || end > fileSize)
-            r.fail("data at offset " + std::to_string(t.offset) + " of the data section (file offset " +
-                   std::to_string(dataOffset) + "), " + std::to_string(t.bytes) + " bytes, ends at file offset " +
-                   (overflow ? std::string("beyond 2^64") : std::to_string(end)) +
-                   ", past the end of the file (" + std::to_string(fileSize) + " bytes)");
         const auto need = static_cast<uint64_t>(quantDataAlignment(t.type));
-        if ((dataOffset + t.offset) % need != 0)
+        if ((dataOffset + t.offset) % need != 0) {
+            r.setContext("tensor " + inQuotes(t.name));
             r.fail("data at file offset " + std::to_string(dataOffset + t.offset) + " is not a multiple of " +
-                   std::to_string(need) + " bytes, which " + std::string(quantTypeName(t.type)) +
-                   " data needs (general.alignment is " + std::to_string(alignment) +
-                   "); write the file again with the default alignment of 32");
+                       std::to_string(need) + " bytes, which " + std::string(quantTypeName(t.type)) +
+                       " data needs (general.alignment is " + std::to_string(alignment) +
+                       "); write the file again with the default alignment of 32",
+                   kUnsupportedLayout);
+        }
     }
     std::vector<const TensorInfo *> order;
     order.reserve(infos.size());

@@ -15,6 +15,7 @@
 
 #include "engine/model/gguf_value.h"
 #include "engine/model/mapped_file.h"
+#include "engine/model/model_file_error.h"
 #include "engine/model/tensor_view.h"
 
 #include <map>
@@ -24,10 +25,11 @@
 
 namespace enclave {
 
-// Every GGUF reader/writer failure. The message names the file, the key or tensor, and expected vs actual.
-class GgufError : public std::runtime_error {
+// Every GGUF reader/writer failure. The detail names the file, the key or tensor, and expected vs
+// actual; a reader failure opens with a plain user line (see ModelFileError).
+class GgufError : public ModelFileError {
 public:
-    using std::runtime_error::runtime_error;
+    using ModelFileError::ModelFileError;
 };
 
 inline constexpr uint32_t kGgufMagic = 0x46554747; // "GGUF" read as a little-endian uint32
@@ -55,8 +57,10 @@ public:
     using GgufMetadata::getStringArray;
     using GgufMetadata::size;
 
-    // Maps and validates the whole header. Throws GgufError (std::runtime_error when the file
-    // cannot be opened at all) naming the file and what is wrong.
+    // Maps and validates the whole header, and that every tensor's data lies inside the file (no
+    // tensor data is read). Throws GgufError (std::runtime_error when the file cannot be opened at
+    // all): "This is not a GGUF model file.", "The file is incomplete (...)" or "This GGUF file is
+    // damaged ...", then the file and what is wrong.
     explicit GgufFile(const std::string &path);
 
     const std::string &path() const { return m_file.path(); }

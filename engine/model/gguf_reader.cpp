@@ -3,6 +3,7 @@
 #include "engine/model/gguf_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace enclave {
 
@@ -18,28 +19,44 @@ constexpr uint64_t kMaxReserve = 1024;
 
 } // namespace
 
-void GgufReader::fail(const std::string &what) const
+uint64_t saturatingEnd(uint64_t pos, uint64_t count, uint64_t bytesEach)
 {
-    std::string msg = m_file.path() + ": ";
+    uint64_t bytes = 0;
+    uint64_t end = 0;
+    if (__builtin_mul_overflow(count, bytesEach, &bytes) || __builtin_add_overflow(pos, bytes, &end))
+        return UINT64_MAX;
+    return end;
+}
+
+void GgufReader::fail(const std::string &what, const std::string &userMessage) const
+{
+    std::string detail = m_file.path() + ": ";
     if (!m_context.empty())
-        msg += m_context + ": ";
-    throw GgufError(msg + what);
+        detail += m_context + ": ";
+    throw GgufError(userMessage.empty() ? damagedFileMessage("GGUF") : userMessage, detail + what);
+}
+
+void GgufReader::failShort(uint64_t neededEnd, const std::string &what) const
+{
+    fail(what, shortHeaderMessage("GGUF", m_file.size(), neededEnd));
 }
 
 void GgufReader::need(uint64_t bytes, const char *what) const
 {
     if (bytes > remaining())
-        fail(std::string("truncated file: ") + what + " needs " + std::to_string(bytes) + " bytes at offset " +
-             std::to_string(m_pos) + ", but only " + std::to_string(remaining()) + " remain (file size " +
-             std::to_string(m_file.size()) + ")");
+        failShort(m_pos + bytes, std::string("truncated file: ") + what + " needs " + std::to_string(bytes) +
+                                     " bytes at offset " + std::to_string(m_pos) + ", but only " +
+                                     std::to_string(remaining()) + " remain (file size " +
+                                     std::to_string(m_file.size()) + ")");
 }
 
 std::string_view GgufReader::readString(const char *what)
 {
     const uint64_t len = read<uint64_t>(what);
     if (len > remaining())
-        fail(std::string(what) + ": string length " + std::to_string(len) + " exceeds the " +
-             std::to_string(remaining()) + " bytes left in the file at offset " + std::to_string(m_pos));
+        failShort(saturatingEnd(m_pos, len, 1),
+                  std::string(what) + ": string length " + std::to_string(len) + " exceeds the " +
+                      std::to_string(remaining()) + " bytes left in the file at offset " + std::to_string(m_pos));
     std::string_view s(reinterpret_cast<const char *>(m_file.data() + m_pos), len);
     m_pos += len;
     return s;
@@ -82,9 +99,10 @@ GgufArray GgufReader::readArray(int depth)
                                : type == GgufType::String ? kMinStringBytes
                                                           : kMinArrayBytes;
     if (count > remaining() / elemBytes)
-        fail("array of " + std::to_string(count) + " " + std::string(ggufTypeName(type)) + " elements needs at least " +
-             std::to_string(elemBytes) + " bytes each, but only " + std::to_string(remaining()) +
-             " bytes remain at offset " + std::to_string(m_pos));
+        failShort(saturatingEnd(m_pos, count, elemBytes),
+                  "array of " + std::to_string(count) + " " + std::string(ggufTypeName(type)) +
+                      " elements needs at least " + std::to_string(elemBytes) + " bytes each, but only " +
+                      std::to_string(remaining()) + " bytes remain at offset " + std::to_string(m_pos));
     if (type == GgufType::String)
         return readStringArray(count);
     if (type == GgufType::Array) {

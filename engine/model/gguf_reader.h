@@ -5,11 +5,15 @@
 
 #include "engine/model/gguf.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace enclave {
+
+// pos + count * bytesEach, or UINT64_MAX when that overflows: where a run of fields would end.
+uint64_t saturatingEnd(uint64_t pos, uint64_t count, uint64_t bytesEach);
 
 class GgufReader {
 public:
@@ -20,8 +24,19 @@ public:
     // What is being read, for messages: "key 'general.name'", "tensor 3 ('output.weight')".
     void setContext(std::string context) { m_context = std::move(context); }
 
-    // Throws GgufError "<path>: <context>: <what>".
-    [[noreturn]] void fail(const std::string &what) const;
+    uint64_t fileSize() const { return m_file.size(); }
+    // Up to `bytes` bytes from the cursor, without moving it.
+    std::string_view peek(uint64_t bytes) const
+    {
+        return {reinterpret_cast<const char *>(m_file.data() + m_pos), std::min(bytes, remaining())};
+    }
+
+    // Throws GgufError "<user line>\n<path>: <context>: <what>"; the user line says that the file
+    // is damaged unless `userMessage` is given.
+    [[noreturn]] void fail(const std::string &what, const std::string &userMessage = {}) const;
+    // The file ends before offset `neededEnd`, which the field being read needs: a cut download
+    // (or a damaged length field, when no header is that long). Throws GgufError.
+    [[noreturn]] void failShort(uint64_t neededEnd, const std::string &what) const;
 
     template <class T> T read(const char *what)
     {

@@ -1,6 +1,8 @@
 // Model path resolution, format detection, the cheap import probe and the opened-model wrapper.
 #include "engine/model/model_files.h"
 
+#include "engine/model/model_file_error.h"
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -51,33 +53,25 @@ std::pair<ModelFormat, std::string> resolveFolder(const std::string &folder)
     if (ggufs.size() == 1)
         return {ModelFormat::Gguf, ggufs.front()};
     if (ggufs.size() > 1)
-        throw std::runtime_error(folder + ": the folder holds " + std::to_string(ggufs.size()) +
-                                 " GGUF models (" + fs::path(ggufs[0]).filename().string() + ", " +
+        throw ModelFileError("This folder holds more than one GGUF model; choose one file.",
+                             folder + ": the folder holds " + std::to_string(ggufs.size()) + " GGUF models (" +
+                                 fs::path(ggufs[0]).filename().string() + ", " +
                                  fs::path(ggufs[1]).filename().string() + ", ...); choose one file");
     if (isFile(dir / kHfConfigName))
         return {ModelFormat::Safetensors, folder}; // opening reports the missing weights
-    throw std::runtime_error(folder + ": the folder holds no model: no " + kSafetensorsSingleName + ", no " +
-                             kSafetensorsIndexName + " and no .gguf file");
+    throw ModelFileError("This folder holds no model.", folder + ": the folder holds no model: no " +
+                                                            kSafetensorsSingleName + ", no " + kSafetensorsIndexName +
+                                                            " and no .gguf file");
 }
 
+// Opens every shard as loading would: the whole header, the tensor table and that each tensor's
+// data lies inside its file (a cut download), but no tensor data.
 void probeGgufFiles(const std::string &path, ModelProbe *probe)
 {
-    const std::optional<GgufSplitName> split = parseGgufSplitName(path);
-    const int count = split ? split->count : 1;
-    for (int i = 1; i <= count; ++i) {
-        const std::string shard = count > 1 ? ggufSplitPath(split->prefix, i, count) : path;
-        if (!isFile(shard))
-            throw GgufError(shard + ": missing shard " + std::to_string(i) + " of " + std::to_string(count) +
-                            " of the split model");
-        const GgufProbe header = probeGguf(shard);
-        if (i == 1)
-            probe->architecture = header.architecture;
-        if (header.splitCount != count)
-            throw GgufError(shard + ": key 'split.count' is " + std::to_string(header.splitCount) + ", expected " +
-                            std::to_string(count) + (count > 1 ? " (from the file name)" : ""));
-        probe->totalBytes += fs::file_size(shard);
-        ++probe->fileCount;
-    }
+    const GgufModel model(path);
+    probe->architecture = model.architecture();
+    probe->totalBytes = model.totalBytes();
+    probe->fileCount = static_cast<int>(model.shards().size());
 }
 
 void probeSafetensorsFiles(const std::string &path, ModelProbe *probe)
@@ -109,7 +103,7 @@ std::pair<ModelFormat, std::string> resolveModelPath(const std::string &path)
     if (fs::is_directory(path, ec))
         return resolveFolder(path);
     if (!isFile(path))
-        throw std::runtime_error(path + ": no such file or folder");
+        throw ModelFileError("The file or folder does not exist.", path + ": no such file or folder");
     const fs::path p(path);
     const std::string name = p.filename().string();
     if (name == kHfConfigName || name == kSafetensorsIndexName)
@@ -118,7 +112,8 @@ std::pair<ModelFormat, std::string> resolveModelPath(const std::string &path)
         return {ModelFormat::Gguf, path};
     if (p.extension() == ".safetensors")
         return {ModelFormat::Safetensors, path};
-    throw std::runtime_error(path + ": not a model file: neither GGUF (no \"GGUF\" magic) nor .safetensors");
+    throw ModelFileError("This is not a model file: neither GGUF nor safetensors.",
+                         path + ": not a model file: neither GGUF (no \"GGUF\" magic) nor .safetensors");
 }
 
 ModelProbe probeModelPath(const std::string &path)

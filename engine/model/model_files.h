@@ -19,7 +19,8 @@ std::string_view modelFormatName(ModelFormat format);
 struct ModelProbe {
     ModelFormat format = ModelFormat::Gguf;
     bool ok = false;
-    std::string error;        // why not ok (names the file); "" when ok
+    std::string error;        // why not ok, in ModelFileError::what() form: a plain first line, then
+                              // the technical detail (names the file); "" when ok
     std::string architecture; // GGUF general.architecture ("qwen3moe"), or config.json architectures[0]
                               // ("Qwen3MoeForCausalLM") / model_type; "" when not known
     uint64_t totalBytes = 0;  // size of every file of the model found so far
@@ -28,17 +29,19 @@ struct ModelProbe {
 
 // Resolves `path` to the file or folder to open and its format: a GGUF file by its magic, a
 // .safetensors file, config.json / the index (-> their folder), a folder with safetensors or with
-// exactly one GGUF model. Throws std::runtime_error naming the path when it is none of these.
+// exactly one GGUF model. Throws ModelFileError naming the path when it is none of these.
 std::pair<ModelFormat, std::string> resolveModelPath(const std::string &path);
 
-// Checks headers only, never tensor data: GGUF magic, version, plausible counts and metadata of every
-// shard; safetensors JSON headers, index and config. Never throws. Meant for the import dialog.
+// Checks headers only, never tensor data, as loading checks them: every GGUF shard's header and
+// tensor table, safetensors JSON headers, index and config; and that every tensor's data lies inside
+// its file, so that a cut download is refused. Never throws. Meant for the import dialog.
 ModelProbe probeModelPath(const std::string &path);
 
 // An opened model of either format. Not copyable; movable. Reading is thread-safe.
 class ModelFiles {
 public:
-    // Throws std::runtime_error (GgufError / SafetensorsError) naming the file and what is wrong.
+    // Throws ModelFileError (GgufError / SafetensorsError) naming the file and what is wrong, or
+    // std::runtime_error when a file cannot be opened at all.
     explicit ModelFiles(const std::string &path);
 
     ModelFormat format() const;

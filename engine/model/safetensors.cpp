@@ -1,10 +1,13 @@
 // SafetensorsFile: header length, JSON header and per-tensor validation (layout in safetensors.h).
+// A file cut short, in the header or in the data, is told apart from a damaged one in the first
+// line of the error.
 #include "engine/model/safetensors.h"
 #include "engine/model/json_limits.h"
 #include "engine/model/printable.h"
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <tuple>
@@ -64,20 +67,29 @@ SafetensorsFile::SafetensorsFile(const std::string &path) : m_file(path)
     readEntries(header);
 }
 
-void SafetensorsFile::fail(const std::string &what) const { throw SafetensorsError(path() + ": " + what); }
+void SafetensorsFile::fail(const std::string &what, const std::string &userMessage) const
+{
+    throw SafetensorsError(userMessage.empty() ? damagedFileMessage("safetensors") : userMessage,
+                           path() + ": " + what);
+}
 
+// note: the length is checked against the format's limit first: any other file (text, a GGUF)
+// read as a length gives a huge number, while a cut download gives a plausible one.
 uint64_t SafetensorsFile::readHeaderLength() const
 {
     if (m_file.size() < 8)
-        fail("file is " + std::to_string(m_file.size()) + " bytes, too small for a safetensors header (at least 8)");
+        fail("file is " + std::to_string(m_file.size()) + " bytes, too small for a safetensors header (at least 8)",
+             shortHeaderMessage("safetensors", m_file.size(), 8));
     uint64_t n = 0;
     std::memcpy(&n, m_file.data(), sizeof n);
-    if (n > m_file.size() - 8)
-        fail("header length " + std::to_string(n) + " exceeds the " + std::to_string(m_file.size() - 8) +
-             " bytes after the length field");
     if (n > kSafetensorsMaxHeaderBytes)
         fail("header length " + std::to_string(n) + " exceeds the limit of " +
-             std::to_string(kSafetensorsMaxHeaderBytes) + " bytes");
+                 std::to_string(kSafetensorsMaxHeaderBytes) + " bytes",
+             notModelFileMessage("safetensors"));
+    if (n > m_file.size() - 8)
+        fail("header length " + std::to_string(n) + " exceeds the " + std::to_string(m_file.size() - 8) +
+                 " bytes after the length field",
+             shortHeaderMessage("safetensors", m_file.size(), 8 + n));
     if (n < 2)
         fail("header length " + std::to_string(n) + " is too small for a JSON object");
     return n;
@@ -111,9 +123,41 @@ struct Entry {
     uint64_t end = 0;
 };
 
-[[noreturn]] void failTensor(const std::string &path, const std::string &name, const std::string &what)
+[[noreturn]] void failTensor(const std::string &path, const std::string &name, const std::string &what,
+                             const std::string &userMessage = {})
 {
-    throw SafetensorsError(path + ": tensor " + inQuotes(name) + ": " + what);
+    throw SafetensorsError(userMessage.empty() ? damagedFileMessage("safetensors") : userMessage,
+                           path + ": tensor " + inQuotes(name) + ": " + what);
+}
+
+std::string outsideDetail(const Entry &e, uint64_t dataBytes)
+{
+    return "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+           ") are outside the data area [0, " + std::to_string(dataBytes) + ")";
+}
+
+// Every tensor's data inside the data area. A file that ends early is reported with the size the
+// header implies: 8 + header length + the end of the data that ends last.
+void checkDataInsideFile(const std::vector<Entry> &entries, uint64_t dataOffset, uint64_t fileSize,
+                         const std::string &path)
+{
+    const uint64_t dataBytes = fileSize - dataOffset;
+    uint64_t lastEnd = 0;
+    const Entry *firstPastEnd = nullptr;
+    for (const Entry &e : entries) {
+        lastEnd = std::max(lastEnd, e.end);
+        if (e.end > dataBytes && !firstPastEnd)
+            firstPastEnd = &e;
+    }
+    if (!firstPastEnd)
+        return;
+    uint64_t expectedSize = 0;
+    if (__builtin_add_overflow(dataOffset, lastEnd, &expectedSize))
+        expectedSize = UINT64_MAX;
+    failTensor(path, firstPastEnd->name,
+               outsideDetail(*firstPastEnd, dataBytes) + "; the tensor data needs a file of " +
+                   std::to_string(expectedSize) + " bytes",
+               shortFileMessage("safetensors", fileSize, expectedSize));
 }
 
 // A JSON array of non-negative integers; `field` names it for messages.
@@ -165,9 +209,8 @@ Entry parseEntry(const std::string &name, const json &entry, uint64_t dataBytes,
                                    " values, expected 2 [begin, end]");
     e.begin = offsets[0];
     e.end = offsets[1];
-    if (e.begin > e.end || e.end > dataBytes)
-        failTensor(path, name, "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
-                                   ") are outside the data area [0, " + std::to_string(dataBytes) + ")");
+    if (e.begin > e.end) // an end past the data area is checked for all tensors at once
+        failTensor(path, name, outsideDetail(e, dataBytes));
     const uint64_t elements = elementCount(dims, path, name);
     e.shape.assign(dims.begin(), dims.end());
     const uint64_t elemSize = static_cast<uint64_t>(safetensorsDtypeSize(e.dtype));
@@ -196,6 +239,7 @@ void SafetensorsFile::readEntries(const json &header)
             fail("\"__metadata__\" is a JSON " + std::string(value.type_name()) + ", expected an object");
         }
     }
+    checkDataInsideFile(entries, m_dataOffset, m_file.size(), path());
     std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
         return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
     });
@@ -233,7 +277,8 @@ const TensorView *SafetensorsFile::findTensor(std::string_view name) const
         return &m_tensors[it->second];
     if (auto it = m_unsupportedIndex.find(name); it != m_unsupportedIndex.end())
         fail("tensor " + inQuotes(name) + " has dtype " + printable(m_unsupported[it->second].dtype) +
-             ", which is not supported (supported: F32, F16, BF16, F8_E4M3)");
+                 ", which is not supported (supported: F32, F16, BF16, F8_E4M3)",
+             "This model uses a tensor type this app cannot run.");
     return nullptr;
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "engine/model/mapped_file.h"
+#include "engine/model/model_file_error.h"
 #include "engine/model/tensor_view.h"
 
 #include <nlohmann/json.hpp>
@@ -27,10 +28,11 @@
 
 namespace enclave {
 
-// Every safetensors reader failure. The message names the file, the tensor or key, and expected vs actual.
-class SafetensorsError : public std::runtime_error {
+// Every safetensors reader failure. The detail names the file, the tensor or key, and expected vs
+// actual; a failure of one file's layout opens with a plain user line (see ModelFileError).
+class SafetensorsError : public ModelFileError {
 public:
-    using std::runtime_error::runtime_error;
+    using ModelFileError::ModelFileError;
 };
 
 // The header length limit of the format's reference implementation (100 MiB).
@@ -52,7 +54,8 @@ public:
     };
 
     // Maps and validates the file. Throws SafetensorsError (std::runtime_error when the file cannot
-    // be opened at all) naming the file and what is wrong.
+    // be opened at all): a user line (not a safetensors file, incomplete, damaged), then the file
+    // and what is wrong.
     explicit SafetensorsFile(const std::string &path);
 
     const std::string &path() const { return m_file.path(); }
@@ -75,7 +78,9 @@ private:
     uint64_t readHeaderLength() const;
     nlohmann::json parseHeader(uint64_t headerBytes) const;
     void readEntries(const nlohmann::json &header);
-    [[noreturn]] void fail(const std::string &what) const;
+    // Throws SafetensorsError "<user line>\n<path>: <what>"; the user line says that the file is
+    // damaged unless `userMessage` is given.
+    [[noreturn]] void fail(const std::string &what, const std::string &userMessage = {}) const;
 
     MappedFile m_file;
     uint64_t m_dataOffset = 0;

@@ -2,6 +2,7 @@
 #include "engine/runtime/model.h"
 
 #include "engine/arch/architectures.h"
+#include "engine/model/model_file_error.h"
 
 #include <stdexcept>
 
@@ -15,6 +16,8 @@ std::unique_ptr<Model> Model::load(const std::string &path)
     try {
         model->m_config = readModelConfig(*model->m_files);
         model->m_weights = loadModelWeights(*model->m_files, model->m_config, model->m_owned);
+    } catch (const ModelFileError &) {
+        throw; // names its file after a plain first line already
     } catch (const std::exception &e) {
         throw std::runtime_error(path + ": " + e.what());
     }

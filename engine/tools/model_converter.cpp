@@ -110,18 +110,6 @@ void quantizeTensor(const PlannedTensor &t, std::span<uint8_t> out, ThreadPool &
 
 } // namespace
 
-std::string formatBytes(uint64_t bytes)
-{
-    const char *units[] = {"B", "KB", "MB", "GB", "TB"};
-    double v = double(bytes);
-    int u = 0;
-    while (v >= 1000.0 && u < 4)
-        v /= 1000.0, ++u;
-    char text[32];
-    std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
-    return text;
-}
-
 std::vector<ConversionEstimate> estimateConversions(const std::string &input, const std::vector<QuantMix> &mixes)
 {
     const OpenedCheckpoint c(input);

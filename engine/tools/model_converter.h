@@ -5,6 +5,7 @@
 // a cancel, an error or a full disk removes it, and the source files are only ever read.
 #pragma once
 
+#include "engine/model/format_bytes.h" // formatBytes, for the users of this header
 #include "engine/tools/quant_mix.h"
 
 #include <atomic>
@@ -50,8 +51,5 @@ std::vector<ConversionEstimate> estimateConversions(const std::string &input, co
 // std::runtime_error with a clear message otherwise (both sizes when space is short; the OS error,
 // "disk full" included, when a write fails). Returns the bytes written.
 uint64_t convertToGguf(const std::string &input, const std::string &output, const ConvertOptions &options);
-
-// "4.21 GB" / "812 MB" / "96 KB": sizes in messages.
-std::string formatBytes(uint64_t bytes);
 
 } // namespace enclave

@@ -1,12 +1,14 @@
 // End to end: the refpack qwen3_moe Hugging Face folder imported through the same calls the import
 // dialog makes (App.library.importModel, then quantizeTo from the choice dialog), quantized to Q8_0
-// into the data folder, listed in the library and loaded by the engine; the dialogs render it.
+// into the data folder, listed in the library and loaded by the engine; the dialogs render it. Files
+// that are not models, or are cut short, are refused with their error in the banner.
 // With ENCLAVE_IMPORT_SCREENSHOTS=<folder> it also saves the choice, the progress and the library
 // at 1280x800 and 800x600 in light and dark, for looking at them by eye.
 #include "app/app_context.h"
 #include "app/chat_controller.h"
 #include "app/model_library.h"
 #include "app/qml_modules.h"
+#include "running_app.h"
 
 #include <QDir>
 #include <QQmlApplicationEngine>
@@ -37,6 +39,12 @@ void saveShots(AppContext &context, QQuickWindow *window, const QString &folder,
         }
     }
     context.setTheme(QStringLiteral("light"));
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 } // namespace
@@ -108,6 +116,59 @@ private slots:
             QTest::qWait(300);
             library->setSystemMemory(70'000'000, {{QStringLiteral("Test GPU"), 57'500'000, 80'000'000}});
             saveShots(context, window, shots, QStringLiteral("models"));
+        }
+    }
+
+    // Files that are not models, or downloads cut short, are refused through the call the import
+    // dialog makes: the banner shows the plain first line and, smaller, the detail naming the file;
+    // the library keeps the model it had and nothing else.
+    void refusedFilesAreShownAndNotAdded()
+    {
+        const QString gguf = QStringLiteral(ENCLAVE_REFPACK_DIR "/models/qwen3_moe/gguf/qwen3_moe-q8_0.gguf");
+        const QString st = QStringLiteral(ENCLAVE_REFPACK_DIR "/models/qwen3_moe/hf/model.safetensors");
+        if (!QFileInfo::exists(gguf) || !QFileInfo::exists(st))
+            QSKIP("reference pack not found beside the clone");
+        const QString cut = QStringLiteral("The file is incomplete (%1 of ");
+        const struct {
+            QString name;
+            QByteArray bytes;
+            QString userLine; // the start of the first line
+        } refused[] = {
+            {"notes.gguf", "hello, this is a text file\n", "This is not a GGUF model file."},
+            {"cut-header.gguf", readFile(gguf).left(5000), "The file is incomplete (it ends after 5.00 KB, inside"},
+            {"cut-data.gguf", readFile(gguf).left(3'000'000), cut.arg("3.00 MB")},
+            {"cut/model.safetensors", readFile(st).left(5'000'000), cut.arg("5.00 MB")},
+        };
+        QTemporaryDir dir;
+        enclave::test::RunningApp app(dir.filePath(QStringLiteral("data")));
+        QVERIFY(app.window());
+        QTRY_VERIFY(app.context.ready());
+        auto *library = app.context.library();
+        library->importModel(QUrl::fromLocalFile(gguf));
+        QTRY_COMPARE(library->rowCount(), 1);
+        QTRY_VERIFY(!library->importing());
+        auto *banner = app.find<QQuickItem>("noModelBanner");
+        QVERIFY(banner);
+        for (const auto &r : refused) {
+            const QString path = dir.filePath(r.name);
+            QDir().mkpath(QFileInfo(path).path());
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly) && file.write(r.bytes) == r.bytes.size());
+            file.close();
+            library->importModel(QUrl::fromLocalFile(path));
+            QTRY_VERIFY(!library->importError().isEmpty());
+            const QString headline = library->importError().section(QLatin1Char('\n'), 0, 0);
+            QVERIFY2(headline.startsWith(r.userLine), qPrintable(library->importError()));
+            QTRY_VERIFY(banner->isVisible());
+            auto *detail = banner->findChild<QObject *>(QStringLiteral("bannerDetail"));
+            QCOMPARE(detail->property("text").toString(), headline);
+            auto *technical = banner->findChild<QQuickItem *>(QStringLiteral("bannerTechnical"));
+            QVERIFY(technical && technical->isVisible());
+            QVERIFY2(technical->property("text").toString().contains(path), qPrintable(library->importError()));
+            QTRY_VERIFY(!library->importing());
+            QCOMPARE(library->rowCount(), 1);
+            library->clearImportError();
+            QVERIFY(!technical->isVisible());
         }
     }
 };

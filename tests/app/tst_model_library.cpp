@@ -1,8 +1,10 @@
 // ModelLibrary: the safetensors import choice (options with sizes and free disk), quantization with
 // progress into the data folder and registration of the result, cancel and a short disk leaving
 // nothing behind, the source untouched; the facts and memory verdict of listed models (missing ones
-// included). The storage side is stood in by answering addModelRequested directly.
+// included); files that are not models or are cut short refused without being registered. The
+// storage side is stood in by answering addModelRequested directly.
 #include "app/model_library.h"
+#include "engine/model/format_bytes.h"
 
 #include <QAbstractItemModelTester>
 #include <QCryptographicHash>
@@ -45,6 +47,15 @@ struct Fixture {
     ModelLibrary library;
     qint64 nextId = 0;
 };
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// formatBytes, as the messages write sizes.
+QString bytesText(qint64 bytes) { return QString::fromStdString(enclave::formatBytes(quint64(bytes))); }
 
 QStringList modelsIn(const QString &dataDir) { return QDir(dataDir + QStringLiteral("/models")).entryList(QDir::Files); }
 
@@ -170,6 +181,57 @@ private slots:
         QTRY_VERIFY(!f.library.importError().isEmpty());
         QVERIFY(!f.library.importing());
         QCOMPARE(f.library.rowCount(), 0);
+    }
+
+    // A file that is not a model, or a download cut short, is refused at import with a plain first
+    // line and its detail, and nothing is registered.
+    void refusedFilesAreNotAdded_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<qint64>("size"); // bytes of the source kept; -1: a text file instead
+        QTest::addColumn<QString>("userLine");
+        const QString gguf = kRefpack + QStringLiteral("/models/qwen3_moe/gguf/qwen3_moe-q8_0.gguf");
+        const QString st = hfDir("qwen3_moe") + QStringLiteral("/model.safetensors");
+        const QString cut = QStringLiteral("The file is incomplete (%1 of ");
+        const QString inHeader = QStringLiteral("The file is incomplete (it ends after %1, inside its header); "
+                                                "the download may have stopped.");
+        QTest::newRow("text named .gguf") << "notes.gguf" << QString() << qint64(-1)
+                                          << QStringLiteral("This is not a GGUF model file.");
+        QTest::newRow("gguf cut in header") << "cut.gguf" << gguf << qint64(5000) << inHeader.arg(bytesText(5000));
+        QTest::newRow("gguf cut in data") << "cut.gguf" << gguf << qint64(3'000'000) << cut.arg(bytesText(3'000'000));
+        QTest::newRow("safetensors cut in header") << "model.safetensors" << st << qint64(1000)
+                                                   << inHeader.arg(bytesText(1000));
+        QTest::newRow("safetensors cut in data") << "model.safetensors" << st << qint64(5'000'000)
+                                                 << cut.arg(bytesText(5'000'000));
+    }
+
+    void refusedFilesAreNotAdded()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, source);
+        QFETCH(qint64, size);
+        QFETCH(QString, userLine);
+        QTemporaryDir data, src;
+        const QString path = src.filePath(name);
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(size < 0 ? QByteArray("hello, this is a text file\n") : readFile(source).left(size));
+        file.close();
+        Fixture f(data.path());
+        const QString gguf = kRefpack + QStringLiteral("/models/qwen3_moe/gguf/qwen3_moe-q8_0.gguf");
+        f.library.setModels({{1, gguf, "gguf", 1, {}, {}, 0, 0}});
+        QSignalSpy added(&f.library, &ModelLibrary::addModelRequested);
+
+        f.library.importModel(QUrl::fromLocalFile(path));
+        QTRY_VERIFY(!f.library.importError().isEmpty());
+        const QStringList lines = f.library.importError().split(QLatin1Char('\n'));
+        QVERIFY2(lines.size() >= 2 && lines[0].startsWith(userLine), qPrintable(f.library.importError()));
+        QVERIFY2(lines[1].contains(path), qPrintable(f.library.importError())); // the detail names the file
+        QVERIFY(!f.library.importing());
+        QVERIFY(!f.library.choosingImport());
+        QCOMPARE(added.count(), 0);
+        QCOMPARE(f.library.rowCount(), 1);
     }
 
     void factsAndMemoryVerdict()

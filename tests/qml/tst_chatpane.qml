@@ -48,6 +48,17 @@ Item {
             const banner = findChild(pane, "noModelBanner")
             compare(findChild(banner, "bannerTitle").text, "This model could not be imported")
             verify(findChild(banner, "bannerDetail").text.indexOf("ends inside") >= 0)
+            verify(!findChild(banner, "bannerTechnical").visible)
+            // A plain first line, then the technical detail: shown apart, the detail smaller.
+            pane.importError = "The file is incomplete (1.20 MB of 4.11 MB); the download may have stopped.\n"
+                    + "/models/cut.gguf: tensor 'output.weight': data at offset 3891200 ... past the end of the file"
+            compare(findChild(banner, "bannerDetail").text,
+                    "The file is incomplete (1.20 MB of 4.11 MB); the download may have stopped.")
+            const technical = findChild(banner, "bannerTechnical")
+            verify(technical.visible)
+            verify(technical.text.indexOf("/models/cut.gguf: tensor 'output.weight'") === 0)
+            compare(technical.font.pixelSize, Theme.smallFontSize)
+            compare(technical.textFormat, Text.PlainText)
             pane.importError = ""
         }
         function test_bannerHiddenWithModel() {

@@ -1,5 +1,6 @@
 // ModelsDialog: lists the library with each model's facts and memory verdict, marks the loaded and
-// the missing models, emits load/remove for the chosen one and the context length picked.
+// the missing models, emits load/remove for the chosen one and the context length picked; an
+// unreadable model shows its error's plain first line and, under it, the detail.
 import QtQuick
 import QtTest
 import Enclave.Ui
@@ -82,6 +83,28 @@ Item {
             const memory = findChild(dialog.contentItem, "systemMemory").text
             verify(memory.indexOf("RAM 32.0 GB") >= 0 && memory.indexOf("RTX 4090") >= 0 && memory.indexOf("20.0 GB of 24.0 GB") >= 0, memory)
             dialog.close()
+        }
+
+        // An unreadable file: the plain first line in the verdict's place, the detail under it, as text.
+        function test_factsErrorInTwoParts() {
+            models.setProperty(1, "missing", false)
+            models.setProperty(1, "factsError", "The file is incomplete (1.20 MB of 4.11 MB); the download may have stopped.\n"
+                               + "/m/gone.gguf: tensor '<b>x</b>': past the end of the file")
+            dialog.open()
+            tryVerify(() => dialog.opened)
+            const list = findChild(dialog.contentItem, "modelList")
+            tryVerify(() => list.itemAtIndex(1) !== null)
+            const fit = findChild(list.itemAtIndex(1), "fitLabel")
+            compare(fit.text, "Cannot read: The file is incomplete (1.20 MB of 4.11 MB); the download may have stopped.")
+            compare(fit.textFormat, Text.PlainText)
+            const detail = findChild(list.itemAtIndex(1), "factsErrorDetail")
+            verify(detail.visible)
+            compare(detail.text, "/m/gone.gguf: tensor '<b>x</b>': past the end of the file")
+            compare(detail.textFormat, Text.PlainText)
+            verify(!findChild(list.itemAtIndex(0), "factsErrorDetail").visible)
+            dialog.close()
+            models.setProperty(1, "factsError", "gone was moved or deleted")
+            models.setProperty(1, "missing", true)
         }
 
         function test_contextChoice() {

@@ -2,6 +2,8 @@
 // Header-only so that each tst_*.cpp stays one self-contained executable.
 #pragma once
 
+#include "engine/model/format_bytes.h"
+
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
@@ -62,6 +64,23 @@ inline qsizetype afterString(const QByteArray &bytes, const char *needle)
 inline bool contains(const std::string &haystack, const std::string &needle)
 {
     return haystack.find(needle) != std::string::npos;
+}
+
+// The first line of an error: what the user reads (see ModelFileError).
+inline std::string firstLine(const std::string &error) { return error.substr(0, error.find('\n')); }
+
+// The first line for a file cut inside its header, written out here rather than taken from the engine.
+inline std::string cutInHeaderLine(uint64_t size)
+{
+    return "The file is incomplete (it ends after " + enclave::formatBytes(size) +
+           ", inside its header); the download may have stopped.";
+}
+
+// The first line for a file of `size` bytes whose header places data up to `expected` bytes.
+inline std::string cutInDataLine(uint64_t size, uint64_t expected)
+{
+    return "The file is incomplete (" + enclave::formatBytes(size) + " of " + enclave::formatBytes(expected) +
+           "); the download may have stopped.";
 }
 
 } // namespace enclave::testutil

@@ -1,5 +1,5 @@
-// Model path handling as the import dialog uses it: format detection, the cheap probe, and opening
-// either format through ModelFiles.
+// Model path handling as the import dialog uses it: format detection, the cheap probe (which refuses
+// a file that is not a model or is cut short), and opening either format through ModelFiles.
 #include "engine/model/gguf_writer.h"
 #include "engine/model/model_files.h"
 
@@ -34,6 +34,7 @@ private slots:
     void refpack();
     void ggufFolderAndSplit();
     void notAModel();
+    void probeRefusesCutFiles();
 
 private:
     QTemporaryDir m_dir;
@@ -108,6 +109,11 @@ void TestModelFiles::notAModel()
     QVERIFY(writeAll(m_dir.filePath("notes.txt"), "hello"));
     ModelProbe p = probeModelPath(tmp("notes.txt"));
     QVERIFY2(!p.ok && contains(p.error, "notes.txt") && contains(p.error, "not a model file"), p.error.c_str());
+    QCOMPARE(firstLine(p.error), std::string("This is not a model file: neither GGUF nor safetensors."));
+    QVERIFY(writeAll(m_dir.filePath("notes.gguf"), "hello, this is a text file renamed .gguf\n"));
+    p = probeModelPath(tmp("notes.gguf"));
+    QVERIFY2(!p.ok && p.format == ModelFormat::Gguf && contains(p.error, "notes.gguf"), p.error.c_str());
+    QCOMPARE(firstLine(p.error), std::string("This is not a GGUF model file."));
     p = probeModelPath(tmp("nothing-here"));
     QVERIFY2(!p.ok && contains(p.error, "no such file"), p.error.c_str());
     QDir(m_dir.path()).mkpath("empty");
@@ -120,6 +126,24 @@ void TestModelFiles::notAModel()
     p = probeModelPath(tmp("fake.safetensors"));
     QVERIFY2(!p.ok && p.format == ModelFormat::Safetensors && contains(p.error, "exceeds"), p.error.c_str());
     QVERIFY(!contains(errorOf([&] { ModelFiles m(tmp("notes.txt")); }), kWrongException));
+}
+
+// The import probe reads as much as loading does: a download cut inside the tensor data (the
+// header intact) is refused too, for both formats.
+void TestModelFiles::probeRefusesCutFiles()
+{
+    const QString dir = refpackDir() + "/models/qwen3_moe";
+    if (!QFile::exists(dir + "/hf/config.json"))
+        QSKIP("reference pack not present");
+    for (const QString &source : {dir + "/gguf/qwen3_moe-q8_0.gguf", dir + "/hf/model.safetensors"}) {
+        const QByteArray full = readAll(source);
+        const QString cut = m_dir.filePath("cut-" + QFileInfo(source).fileName());
+        QVERIFY(writeAll(cut, full.left(full.size() / 2)));
+        const ModelProbe p = probeModelPath(cut.toStdString());
+        const std::string expected = "The file is incomplete (" + formatBytes(uint64_t(full.size() / 2)) + " of ";
+        QVERIFY2(!p.ok && firstLine(p.error).starts_with(expected), p.error.c_str());
+        QVERIFY2(contains(p.error, cut.toStdString()), p.error.c_str());
+    }
 }
 
 QTEST_APPLESS_MAIN(TestModelFiles)

@@ -1,5 +1,6 @@
 // Safetensors reader: the refpack Hugging Face folders, a sharded folder with an index, unsupported
-// dtypes, and damaged headers (every one must fail with the file name and what is wrong, never crash).
+// dtypes, and damaged or cut headers (every one must fail with a plain first line, then the file name
+// and what is wrong, never crash).
 #include "engine/model/gguf_model.h"
 #include "engine/model/safetensors_model.h"
 
@@ -8,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 using namespace enclave;
@@ -57,6 +60,19 @@ QByteArray pattern(qsizetype n, int seed)
     return b;
 }
 
+// The first lines a user reads (written out here, not taken from the engine); their starts.
+const QString kNotSafetensors = QStringLiteral("This is not a safetensors model file.");
+const QString kDamaged = QStringLiteral("This safetensors file is damaged and cannot be read.");
+const QString kIncomplete = QStringLiteral("The file is incomplete (");
+
+// N, the header length in the first 8 bytes.
+uint64_t headerLength(const QByteArray &file)
+{
+    uint64_t n = 0;
+    std::memcpy(&n, file.constData(), sizeof n);
+    return n;
+}
+
 // Two tensors of 16 bytes each: the fixture of the corruption tests.
 QByteArray smallFile()
 {
@@ -78,6 +94,7 @@ private slots:
     void corruptHeaders_data();
     void corruptHeaders();
     void truncated();
+    void truncatedRefpackModel();
     void randomFlips();
 
 private:
@@ -243,6 +260,7 @@ void TestSafetensors::corruptHeaders_data()
 {
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<QString>("expected");
+    QTest::addColumn<QString>("userLine"); // the start of the first line
     const QByteArray data = pattern(32, 1);
     const auto h = [&](const char *header) { return withHeader(header, data); };
     QByteArray hugeLength = smallFile();
@@ -250,55 +268,95 @@ void TestSafetensors::corruptHeaders_data()
     QByteArray pastEnd = smallFile();
     patch(pastEnd, 0, uint64_t(pastEnd.size() - 7));
 
-    QTest::newRow("too small") << QByteArray("\x02\0\0", 3) << "too small";
-    QTest::newRow("header past end") << pastEnd << "exceeds";
-    QTest::newRow("huge header length") << hugeLength << "exceeds";
-    QTest::newRow("not json") << h("{\"a\": ") << "not valid JSON";
-    QTest::newRow("json array") << h("[1, 2]") << "expected an object";
-    QTest::newRow("entry not object") << h(R"({"a": 5})") << "tensor 'a': entry is a JSON number";
-    QTest::newRow("no dtype") << h(R"({"a": {"shape": [2], "data_offsets": [0, 8]}})") << "dtype";
-    QTest::newRow("no shape") << h(R"({"a": {"dtype": "F32", "data_offsets": [0, 8]}})") << "missing \"shape\"";
+    QTest::newRow("too small") << QByteArray("\x02\0\0", 3) << "too small" << kIncomplete;
+    QTest::newRow("header past end") << pastEnd << "exceeds" << kIncomplete;
+    QTest::newRow("huge header length") << hugeLength << "exceeds" << kNotSafetensors;
+    QTest::newRow("not json") << h("{\"a\": ") << "not valid JSON" << kDamaged;
+    QTest::newRow("json array") << h("[1, 2]") << "expected an object" << kDamaged;
+    QTest::newRow("entry not object") << h(R"({"a": 5})") << "tensor 'a': entry is a JSON number" << kDamaged;
+    QTest::newRow("no dtype") << h(R"({"a": {"shape": [2], "data_offsets": [0, 8]}})") << "dtype" << kDamaged;
+    QTest::newRow("no shape") << h(R"({"a": {"dtype": "F32", "data_offsets": [0, 8]}})") << "missing \"shape\""
+                              << kDamaged;
     QTest::newRow("negative dim") << h(R"({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}})")
-                                  << "non-negative";
+                                  << "non-negative" << kDamaged;
     QTest::newRow("float dim") << h(R"({"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]}})")
-                               << "non-negative";
+                               << "non-negative" << kDamaged;
     QTest::newRow("three offsets") << h(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4, 8]}})")
-                                   << "expected 2";
+                                   << "expected 2" << kDamaged;
     QTest::newRow("begin after end") << h(R"({"a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 4]}})")
-                                     << "outside the data area";
+                                     << "outside the data area" << kDamaged;
     QTest::newRow("end past data") << h(R"({"a": {"dtype": "F32", "shape": [10], "data_offsets": [0, 40]}})")
-                                   << "outside the data area [0, 32)";
+                                   << "outside the data area [0, 32)" << kIncomplete;
     QTest::newRow("size mismatch") << h(R"({"a": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 12]}})")
-                                   << "span 12 bytes, expected 4 elements x 4 bytes (F32) = 16";
+                                   << "span 12 bytes, expected 4 elements x 4 bytes (F32) = 16" << kDamaged;
     QTest::newRow("size overflow")
-        << h(R"({"a": {"dtype": "F32", "shape": [4611686018427387904, 2], "data_offsets": [0, 8]}})") << "overflow";
+        << h(R"({"a": {"dtype": "F32", "shape": [4611686018427387904, 2], "data_offsets": [0, 8]}})") << "overflow"
+        << kDamaged;
     QTest::newRow("overlap") << h(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
                                       "b": {"dtype": "F32", "shape": [4], "data_offsets": [8, 24]}})")
-                             << "overlap tensor 'a'";
-    QTest::newRow("bad metadata") << h(R"({"__metadata__": [1]})") << "__metadata__";
+                             << "overlap tensor 'a'" << kDamaged;
+    QTest::newRow("bad metadata") << h(R"({"__metadata__": [1]})") << "__metadata__" << kDamaged;
 }
 
 void TestSafetensors::corruptHeaders()
 {
     QFETCH(QByteArray, bytes);
     QFETCH(QString, expected);
+    QFETCH(QString, userLine);
     const QString path = file("corrupt.safetensors", bytes);
     const std::string error = errorOf([&] { SafetensorsFile f(path.toStdString()); });
     QVERIFY2(contains(error, path.toStdString()) && contains(error, expected.toStdString()), error.c_str());
+    QVERIFY2(firstLine(error).starts_with(userLine.toStdString()), error.c_str());
 }
 
 void TestSafetensors::truncated()
 {
     const QByteArray full = smallFile();
+    const qsizetype dataOffset = 8 + qsizetype(headerLength(full));
     const QString path = m_dir.filePath("truncated.safetensors");
     for (qsizetype size = 0; size < full.size(); ++size) {
         QVERIFY(writeAll(path, full.left(size)));
         const std::string error = errorOf([&] { SafetensorsFile f(path.toStdString()); });
         const std::string detail = "truncated to " + std::to_string(size) + ": got \"" + error + "\"";
         QVERIFY2(contains(error, path.toStdString()) && !contains(error, kWrongException), detail.c_str());
+        const std::string expected = size < dataOffset ? cutInHeaderLine(uint64_t(size))
+                                                       : cutInDataLine(uint64_t(size), uint64_t(full.size()));
+        QVERIFY2(firstLine(error) == expected, detail.c_str());
     }
     QVERIFY(writeAll(path, full));
     QVERIFY(errorOf([&] { SafetensorsFile f(path.toStdString()); }).empty());
+}
+
+// A real checkpoint cut inside its header and inside its tensor data: the size found and the size
+// its header implies (8 + header length + the end of the data that ends last), in human units.
+void TestSafetensors::truncatedRefpackModel()
+{
+    const QString source = refpackDir() + "/models/qwen3_moe/hf/model.safetensors";
+    if (!QFile::exists(source))
+        QSKIP("reference pack not present");
+    const QByteArray full = readAll(source);
+    const uint64_t dataOffset = 8 + headerLength(full);
+    const json header = json::parse(full.mid(8, qsizetype(dataOffset - 8)).toStdString());
+    uint64_t dataEnd = 0;
+    for (const auto &[name, entry] : header.items())
+        if (name != "__metadata__")
+            dataEnd = std::max(dataEnd, dataOffset + entry["data_offsets"][1].get<uint64_t>());
+    const QString path = m_dir.filePath("cut.safetensors");
+    QVERIFY(writeAll(path, full.left(qsizetype(dataEnd))));
+    QVERIFY(errorOf([&] { SafetensorsFile f(path.toStdString()); }).empty());
+    for (uint64_t size : {uint64_t(5), uint64_t(100), dataOffset / 2, dataOffset - 1}) {
+        QVERIFY(writeAll(path, full.left(qsizetype(size))));
+        const std::string error = errorOf([&] { SafetensorsFile f(path.toStdString()); });
+        QVERIFY2(firstLine(error) == cutInHeaderLine(size), (std::to_string(size) + ": " + error).c_str());
+    }
+    for (uint64_t size : {dataOffset, dataEnd / 2, dataEnd - 100'000}) {
+        QVERIFY(writeAll(path, full.left(qsizetype(size))));
+        const std::string error = errorOf([&] { SafetensorsFile f(path.toStdString()); });
+        QVERIFY2(firstLine(error) == cutInDataLine(size, dataEnd),
+                 (std::to_string(size) + ": " + error).c_str());
+        QVERIFY2(contains(error, path.toStdString()) && contains(error, std::to_string(dataEnd) + " bytes"),
+                 error.c_str());
+    }
 }
 
 void TestSafetensors::randomFlips()
