@@ -2,6 +2,7 @@
 #include "engine/arch/architectures.h"
 
 #include "engine/arch/config_limits.h"
+#include "engine/model/model_file_error.h"
 #include "engine/model/printable.h"
 
 #include <stdexcept>
@@ -43,7 +44,8 @@ ModelConfig readModelConfig(const ModelFiles &files)
             return c;
         }
     }
-    throw std::runtime_error("unknown architecture " + quotedName(arch) +
+    throw ModelFileError("This model's architecture, " + quotedName(arch) + ", is not supported yet.",
+                         "unknown architecture " + quotedName(arch) +
                              " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
                              "deepseek2/deepseek_v2/deepseek_v3, kimi_k2)");
 }

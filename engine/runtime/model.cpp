@@ -19,7 +19,10 @@ std::unique_ptr<Model> Model::load(const std::string &path)
     } catch (const ModelFileError &) {
         throw; // names its file after a plain first line already
     } catch (const std::exception &e) {
-        throw std::runtime_error(path + ": " + e.what());
+        // Hyper-parameters out of range, a missing tensor, a shape that does not match: the
+        // person needs to know the file is unusable; the log keeps which check failed.
+        throw ModelFileError("This model file describes a model that cannot be loaded; it may be damaged.",
+                             path + ": " + e.what());
     }
     return model;
 }
