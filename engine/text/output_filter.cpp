@@ -28,8 +28,35 @@ OutputFilter::OutputFilter(std::vector<std::string> stopStrings, bool startInRea
     m_stops.erase(std::remove(m_stops.begin(), m_stops.end(), std::string()), m_stops.end());
 }
 
+namespace {
+
+// What a model generates is stored and shown as text: NUL (which ends a string in SQLite's
+// length() and in C APIs), the other C0 controls but tab and line breaks, DEL and the C1
+// controls (UTF-8 C2 80..C2 9F, among them CSI) are dropped, so no escape sequence reaches a
+// terminal and nothing invisible reaches the database. Input is whole UTF-8 characters.
+std::string withoutControls(std::string text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f)
+            continue;
+        if (b == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f &&
+            static_cast<unsigned char>(text[i + 1]) >= 0x80) {
+            ++i;
+            continue;
+        }
+        out += char(b);
+    }
+    return out;
+}
+
+} // namespace
+
 void OutputFilter::emit(std::vector<Piece> &out, std::string text) const
 {
+    text = withoutControls(std::move(text));
     if (text.empty())
         return;
     if (!out.empty() && out.back().reasoning == m_reasoning)

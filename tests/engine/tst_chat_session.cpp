@@ -81,6 +81,15 @@ private slots:
         QVERIFY(f.stopped());
     }
 
+    void outputFilterDropsControlCharacters()
+    {
+        static const char kGenerated[] = "a\0b\x1b[2Jc\td\r\ne\x7f\xc2\x9b""31mf \xc3\xa9";
+        OutputFilter f({}, false);
+        std::string shown = joinPieces(f.push(std::string(kGenerated, sizeof kGenerated - 1)), false);
+        shown += joinPieces(f.flush(), false);
+        QCOMPARE(shown, std::string("ab[2Jc\td\r\ne31mf \xc3\xa9"));
+    }
+
     void outputFilterSplitsReasoning()
     {
         OutputFilter f({}, false);
