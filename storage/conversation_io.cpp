@@ -10,7 +10,12 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
+#include <QFile>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace enclave::storage {
 namespace {
@@ -116,12 +121,52 @@ Conversation importJson(ConversationStore &store, const QByteArray &json)
     return *store.conversation(c.id);
 }
 
+namespace {
+
+[[noreturn]] void failWrite(const QString &path, int error)
+{
+    throw StorageError("cannot write " + path.toStdString() + ": " + std::strerror(error), SQLITE_IOERR);
+}
+
+// Every byte, or the errno of the write that failed. A short write is retried, so a full disk
+// or a file-size limit shows as ENOSPC / EFBIG instead of a silently shorter file.
+int writeAll(int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        data += n;
+        size -= size_t(n);
+    }
+    return 0;
+}
+
+} // namespace
+
+// note: not QSaveFile: on a full disk (a short write, then ENOSPC or EFBIG) Qt 6.4's commit()
+// can report success with a truncated file under the final name. The file is 0600 (mkstemp):
+// an exported conversation is as private as the database it came from.
 void writeFileAtomically(const QString &path, const QByteArray &bytes)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        throw StorageError("cannot write " + path.toStdString() + ": " + file.errorString().toStdString(),
-                           SQLITE_IOERR);
+    const QByteArray finalName = QFile::encodeName(path);
+    QByteArray temporary = finalName + ".XXXXXX";
+    const int fd = ::mkstemp(temporary.data());
+    if (fd < 0)
+        failWrite(path, errno);
+    int error = writeAll(fd, bytes.constData(), size_t(bytes.size()));
+    if (error == 0 && ::fsync(fd) != 0)
+        error = errno;
+    if (::close(fd) != 0 && error == 0)
+        error = errno;
+    if (error == 0 && ::rename(temporary.constData(), finalName.constData()) != 0)
+        error = errno;
+    if (error != 0) {
+        ::unlink(temporary.constData());
+        failWrite(path, error);
+    }
 }
 
 } // namespace enclave::storage

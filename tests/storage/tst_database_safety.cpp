@@ -2,6 +2,7 @@
 // ENOSPC gives) or the kernel refusing writes (RLIMIT_FSIZE: EFBIG) at start opens the
 // database read-only, never moved aside, and the next open with space is normal. A write on
 // a full disk fails whole. The folder is 0700 and the files 0600 whatever the umask.
+#include "storage/conversation_io.h"
 #include "storage/conversation_store.h"
 #include "storage/sqlite_handle.h"
 #include "tests/support/full_disk_vfs.h"
@@ -181,6 +182,36 @@ private slots:
     }
 
     // A damaged file is still moved aside (and only that).
+    // Export on a full disk: a clear error, no half-written file, and an earlier export under the
+    // same name stays as it was.
+    void fullDiskDuringExportLeavesNothingHalfWritten()
+    {
+        const qint64 id = seed();
+        ConversationStore store(dbPath());
+        const QString target = m_dir->filePath(QStringLiteral("export.json"));
+        writeFileAtomically(target, QByteArrayLiteral("earlier export"));
+        const QByteArray json = exportJson(store, id);
+        const QByteArray md = exportMarkdown(store, id);
+        QVERIFY(json.size() > 64 && md.size() > 64);
+        {
+            const FileSizeLimit limit(32);
+            if (!limit.applied())
+                QSKIP("this machine refuses a file-size limit");
+            for (const QByteArray &bytes : {json, md}) {
+                try {
+                    writeFileAtomically(target, bytes);
+                    QFAIL("an export larger than the free space was written");
+                } catch (const StorageError &e) {
+                    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("cannot write")), e.what());
+                }
+            }
+        }
+        QFile kept(target);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), QByteArrayLiteral("earlier export"));
+        QCOMPARE(QDir(m_dir->path()).entryList({QStringLiteral("export.json*")}, QDir::Files).size(), 1);
+    }
+
     void corruptFileIsStillMovedAside()
     {
         QFile f(dbPath());
