@@ -23,11 +23,10 @@ namespace {
 nlohmann::ordered_json parseMessagesFile(const std::string &path)
 {
     const std::string text = path == "-" ? readStdin() : readFile(path);
-    checkJsonDepth(text);
     try {
-        return nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::exception &e) {
-        throw std::runtime_error("--messages " + path + ": not valid JSON: " + e.what());
+        return parseBoundedJson<nlohmann::ordered_json>(text);
+    } catch (const std::runtime_error &e) {
+        throw std::runtime_error("--messages " + path + ": " + e.what());
     }
 }
 

@@ -100,12 +100,9 @@ json SafetensorsFile::parseHeader(uint64_t headerBytes) const
     const char *begin = reinterpret_cast<const char *>(m_file.data() + 8);
     json header;
     try {
-        checkJsonDepth({begin, headerBytes});
-        header = json::parse(begin, begin + headerBytes);
+        header = parseBoundedJson({begin, headerBytes});
     } catch (const std::runtime_error &e) {
         fail("header: " + std::string(e.what()));
-    } catch (const json::exception &e) {
-        fail("header is not valid JSON: " + std::string(e.what()));
     }
     if (!header.is_object())
         fail(std::string("header is a JSON ") + header.type_name() + ", expected an object");

@@ -57,10 +57,7 @@ json readJsonFile(const std::string &path)
     if (!in)
         throw SafetensorsError(path + ": cannot read");
     try {
-        checkJsonDepth(text.str());
-        return json::parse(text.str());
-    } catch (const json::exception &e) {
-        throw SafetensorsError(path + ": not valid JSON: " + e.what());
+        return parseBoundedJson(text.str());
     } catch (const std::runtime_error &e) {
         throw SafetensorsError(path + ": " + e.what());
     }

@@ -12,12 +12,9 @@ void fail(const std::string &message) { throw TokenizerFormatError("tokenizer.js
 Json parse(std::string_view text, const char *name)
 {
     try {
-        checkJsonDepth(text);
-        return Json::parse(text.begin(), text.end());
-    } catch (const Json::exception &e) {
-        throw TokenizerFormatError(std::string(name) + ": not valid JSON: " + printable(e.what(), 300));
+        return parseBoundedJson<Json>(text);
     } catch (const std::runtime_error &e) {
-        throw TokenizerFormatError(std::string(name) + ": " + e.what());
+        throw TokenizerFormatError(std::string(name) + ": " + printable(e.what(), 300));
     }
 }
 

@@ -80,12 +80,12 @@ std::string nameInConfig(const fs::path &folder)
         return {};
     std::stringstream text;
     text << in.rdbuf();
+    nlohmann::json config;
     try {
-        checkJsonDepth(text.str());
+        config = parseBoundedJson(text.str());
     } catch (const std::runtime_error &) {
         return {}; // the loader reports it
     }
-    const nlohmann::json config = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
     if (!config.is_object() || !config.contains("_name_or_path") || !config["_name_or_path"].is_string())
         return {};
     const std::string value = config["_name_or_path"].get<std::string>();
