@@ -3,6 +3,7 @@
 // into the latent space so the cache only ever holds the compressed latent.
 #include "engine/runtime/layer_ops.h"
 
+#include "engine/cpu/row_sum.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 
@@ -13,10 +14,8 @@ namespace {
 
 float dot(const float *a, const float *b, int64_t n)
 {
-    float s = 0.0f;
-    for (int64_t i = 0; i < n; ++i)
-        s += a[i] * b[i];
-    return s;
+    static const VecDotFn dotF32 = cpuVecDot(QuantType::F32);
+    return dotF32(n, a, b);
 }
 
 // y = w · x for a small matrix, on the calling thread.
@@ -71,6 +70,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 
     const int64_t group = c.nHead / c.nHeadKv;
     const float scale = c.attentionScale();
+    const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
     std::vector<float> heads(size_t(n * c.nHead * c.headDimV));
     ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
         std::vector<float> scores;
@@ -83,13 +83,9 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
                 scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j) + kvh * c.headDim, c.headDim) * scale;
             softmax(scores.data(), last + 1);
             float *o = heads.data() + (t * c.nHead + h) * c.headDimV;
-            std::fill_n(o, c.headDimV, 0.0f);
-            for (int64_t j = 0; j <= last; ++j) {
-                const float *vj = ctx.cache.valueAt(layer, j) + kvh * c.headDimV;
-                const float p = scores[size_t(j)];
-                for (int64_t d = 0; d < c.headDimV; ++d)
-                    o[d] += p * vj[d];
-            }
+            const float *v0 = ctx.cache.valueAt(layer, 0) + kvh * c.headDimV;
+            weightedRowSum(scores.data(), last + 1, v0, ctx.cache.vWidth,
+                           c.headDimV, o);
         }
     });
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
@@ -123,6 +119,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
     }
 
     const float scale = c.attentionScale();
+    const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
     std::vector<float> heads(size_t(n * c.nHead * m.vHeadDim));
     ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
         std::vector<float> qLatent(static_cast<size_t>(rank)), latentOut(static_cast<size_t>(rank)), scores, row;
@@ -144,13 +141,8 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
                     (dot(qLatent.data(), kj, rank) + dot(qh + m.qkNopeDim, kj + rank, m.qkRopeDim)) * scale;
             }
             softmax(scores.data(), last + 1);
-            std::fill(latentOut.begin(), latentOut.end(), 0.0f);
-            for (int64_t j = 0; j <= last; ++j) {
-                const float *kj = ctx.cache.keyAt(layer, j);
-                const float p = scores[size_t(j)];
-                for (int64_t d = 0; d < rank; ++d)
-                    latentOut[size_t(d)] += p * kj[d];
-            }
+            weightedRowSum(scores.data(), last + 1, ctx.cache.keyAt(layer, 0),
+                           ctx.cache.kWidth, rank, latentOut.data());
             matvec(l.wvB[size_t(h)], latentOut.data(), heads.data() + (t * c.nHead + h) * m.vHeadDim, row);
         }
     });

@@ -1,8 +1,10 @@
 // Runner building blocks. Each weight row is read once per matmul whatever the number of
 // tokens: for a few tokens (decode) quantised rows are dotted straight from their blocks, for
-// more they are dequantised once into a per-thread buffer and dotted with every token.
+// more a panel of rows is dequantised into a per-thread buffer and multiplied into every token by
+// the GEMM micro-kernel (a block of depth at a time, so the panel stays in the core's caches).
 #include "engine/runtime/ops.h"
 
+#include "engine/cpu/gemm_f32.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 #include "engine/quant/traits.h"
@@ -12,15 +14,18 @@
 
 namespace enclave {
 
-void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out)
+void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out) { dequantizeMatrixRowRange(w, r, 0, w.cols, out); }
+
+void dequantizeMatrixRowRange(const Matrix &w, int64_t r, int64_t first, int64_t count, float *out)
 {
-    cpuDequantizeRowFast(w.type, w.row(r), out, w.cols);
+    const QuantTraits &t = quantTraits(w.type);
+    cpuDequantizeRowFast(w.type, w.row(r) + first / t.blockElems * t.blockBytes, out, count);
     if (!w.blockScales)
         return;
     const int64_t scaleCols = (w.cols + w.scaleBlock - 1) / w.scaleBlock;
     const float *scales = w.blockScales + (r / w.scaleBlock) * scaleCols;
-    for (int64_t c = 0; c < w.cols; ++c)
-        out[c] *= scales[c / w.scaleBlock];
+    for (int64_t c = 0; c < count; ++c)
+        out[c] *= scales[(first + c) / w.scaleBlock];
 }
 
 namespace {
@@ -45,18 +50,27 @@ bool quantizedDotApplies(const Matrix &w, int64_t n, MatmulPrecision precision)
     return dotType != QuantType::F32 && w.cols % quantBlockElems(dotType) == 0;
 }
 
-// One matmul ready to compute any range of its rows: the choice of kernel, and the activations
-// already quantised when the fast path applies. Every row is computed the same way whichever
-// range (and batch) it falls in, so batching changes no result.
+// Depth of one GEMM step: a multiple of every block size (1, 32, 256), and small enough that a
+// panel (kGemmPanelRows × kGemmDepth floats) and its dequantised rows stay in the core's L2.
+constexpr int64_t kGemmDepth = 256;
+
+// One matmul ready to compute any range of its work items: the choice of kernel, and the
+// activations already quantised when the fast path applies. An item is a row, or a panel of
+// kGemmPanelRows rows for the GEMM. Every item is computed the same way whichever range (and
+// batch) it falls in, so batching changes no result.
 struct PreparedMatmul {
     const MatmulJob *job = nullptr;
     bool quantized = false;
     bool streamed = false;
+    bool gemm = false;
     std::vector<uint8_t> activations;
     int64_t actBytes = 0;
     VecDotFn quantDot = nullptr;
     DotF32Fn dotRow = nullptr;
-    VecDotFn dotF32 = nullptr;
+    const GemmF32Kernels *gemmKernels = nullptr;
+
+    int64_t itemRows() const { return gemm ? kGemmPanelRows : 1; }
+    int64_t items() const { return (job->w->rows + itemRows() - 1) / itemRows(); }
 };
 
 PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
@@ -75,18 +89,45 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
         p.quantDot = cpuVecDot(w.type);
         return p;
     }
-    p.streamed = isDirectFloat(w) || (!w.blockScales && job.n <= kFusedDotMaxTokens);
-    p.dotRow = p.streamed ? cpuDotF32(w.type) : nullptr;
-    p.dotF32 = cpuVecDot(QuantType::F32);
+    p.streamed = !w.blockScales && job.n <= kFusedDotMaxTokens;
+    if (p.streamed) {
+        p.dotRow = cpuDotF32(w.type);
+        return p;
+    }
+    p.gemm = kGemmDepth % quantBlockElems(w.type) == 0;
+    p.gemmKernels = &cpuGemmF32();
     return p;
 }
 
-void computeRows(const PreparedMatmul &p, int64_t begin, int64_t end)
+// Rows [r0, r0 + kGemmPanelRows) of the job, clipped at its last row, for every token.
+void computePanel(const PreparedMatmul &p, int64_t r0)
+{
+    const Matrix &w = *p.job->w;
+    const int valid = int(std::min<int64_t>(kGemmPanelRows, w.rows - r0));
+    thread_local std::vector<float> rows, panel;
+    rows.resize(size_t(kGemmPanelRows * kGemmDepth));
+    panel.resize(size_t(kGemmPanelRows * kGemmDepth));
+    for (int64_t k0 = 0; k0 < w.cols; k0 += kGemmDepth) {
+        const int64_t depth = std::min(kGemmDepth, w.cols - k0);
+        for (int i = 0; i < valid; ++i)
+            dequantizeMatrixRowRange(w, r0 + i, k0, depth, rows.data() + i * kGemmDepth);
+        p.gemmKernels->pack(rows.data(), kGemmDepth, valid, depth, panel.data());
+        p.gemmKernels->multiply(panel.data(), depth, p.job->x + k0, w.cols, p.job->n, p.job->y + r0, w.rows, valid,
+                                k0 > 0);
+    }
+}
+
+void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
 {
     const Matrix &w = *p.job->w;
     const float *x = p.job->x;
     float *y = p.job->y;
     const int64_t n = p.job->n;
+    if (p.gemm) {
+        for (int64_t i = begin; i < end; ++i)
+            computePanel(p, i * kGemmPanelRows);
+        return;
+    }
     if (p.quantized) {
         for (int64_t r = begin; r < end; ++r)
             for (int64_t t = 0; t < n; ++t)
@@ -99,12 +140,14 @@ void computeRows(const PreparedMatmul &p, int64_t begin, int64_t end)
                 y[t * w.rows + r] = p.dotRow(w.cols, w.row(r), x + t * w.cols);
         return;
     }
+    // A format whose blocks do not divide the GEMM depth: a dequantised row dotted with every token.
     thread_local std::vector<float> row;
     row.resize(size_t(w.cols));
+    const VecDotFn dotF32 = cpuVecDot(QuantType::F32);
     for (int64_t r = begin; r < end; ++r) {
         dequantizeMatrixRow(w, r, row.data());
         for (int64_t t = 0; t < n; ++t)
-            y[t * w.rows + r] = p.dotF32(w.cols, row.data(), x + t * w.cols);
+            y[t * w.rows + r] = dotF32(w.cols, row.data(), x + t * w.cols);
     }
 }
 
@@ -119,24 +162,24 @@ void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &po
 void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecision precision)
 {
     std::vector<PreparedMatmul> prepared;
-    std::vector<int64_t> firstRow; // of each job in the concatenated row range
-    int64_t rows = 0, work = 0;
+    std::vector<int64_t> firstItem; // of each job in the concatenated item range
+    int64_t items = 0, work = 0;
     for (const MatmulJob &job : jobs) {
         prepared.push_back(prepare(job, precision));
-        firstRow.push_back(rows);
-        rows += job.w->rows;
+        firstItem.push_back(items);
+        items += prepared.back().items();
         work += job.w->rows * job.w->cols * job.n;
     }
-    if (rows == 0)
+    if (items == 0)
         return;
-    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(work / rows, 1));
-    pool.parallelFor(rows, [&](int64_t begin, int64_t end, int) {
-        // The jobs this range overlaps, each over its own rows.
-        size_t j = size_t(std::upper_bound(firstRow.begin(), firstRow.end(), begin) - firstRow.begin()) - 1;
-        for (; j < prepared.size() && firstRow[j] < end; ++j) {
-            const int64_t from = std::max(begin, firstRow[j]) - firstRow[j];
-            const int64_t to = std::min(end, firstRow[j] + jobs[j].w->rows) - firstRow[j];
-            computeRows(prepared[j], from, to);
+    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(work / items, 1));
+    pool.parallelFor(items, [&](int64_t begin, int64_t end, int) {
+        // The jobs this range overlaps, each over its own items.
+        size_t j = size_t(std::upper_bound(firstItem.begin(), firstItem.end(), begin) - firstItem.begin()) - 1;
+        for (; j < prepared.size() && firstItem[j] < end; ++j) {
+            const int64_t from = std::max(begin, firstItem[j]) - firstItem[j];
+            const int64_t to = std::min(end, firstItem[j] + prepared[j].items()) - firstItem[j];
+            computeItems(prepared[j], from, to);
         }
     }, grain);
 }

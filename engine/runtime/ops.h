@@ -35,6 +35,8 @@ struct MatmulJob {
 void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecision precision = MatmulPrecision::Exact);
 // Row r of w as float32 (FP8 block scales applied).
 void dequantizeMatrixRow(const Matrix &w, int64_t r, float *out);
+// Columns [first, first + count) of row r (first a multiple of the format's block size).
+void dequantizeMatrixRowRange(const Matrix &w, int64_t r, int64_t first, int64_t count, float *out);
 // y[c] += Σ_r x[r] · w[r, c]: w transposed times x (rows of w weighted by x).
 void matmulTransposedAccumulate(const Matrix &w, const float *x, float *y, float *rowScratch);
 
