@@ -6,15 +6,40 @@
 #include "engine/moe/expert_usage.h"
 #include "engine/runtime/layer_ops.h"
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace enclave {
+namespace {
+
+// A forward pass allocates and frees megabytes of activations per layer. glibc's defaults hand
+// such blocks back to the kernel on free, and the kernel then zeroes fresh pages on the next
+// allocation: a few percent of a prompt's time. Keep freed blocks up to 32 MiB (glibc's largest
+// mmap threshold) and up to 256 MiB of free heap top for reuse; bigger blocks (a KV cache)
+// still go back to the kernel when freed.
+void keepFreedActivationMemory()
+{
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    });
+#endif
+}
+
+} // namespace
 
 InferenceState::InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool)
     : m_model(model), m_pool(pool), m_rope(model.config().rope),
       m_cache(model.config(), contextLength > 0 ? contextLength : model.config().nCtxTrain)
 {
+    keepFreedActivationMemory();
     const ModelConfig &c = model.config();
     for (int64_t i = 0; i < c.nLayer; ++i)
         m_stats.totalExperts += c.isMoeLayer(i) ? c.moe.nExpert : 0;
