@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/runtime/ops.h"
+#include "engine/runtime/phase_times.h"
 
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,7 @@ struct EvaluatorStats {
     int64_t residentExperts = 0;     // experts in VRAM now
     int64_t totalExperts = 0;        // routed experts of the model (all MoE layers)
     int64_t vramBytes = 0;           // device memory held
+    PhaseTimes phases;               // where the time went (CPU evaluator; zero elsewhere)
 };
 
 // A device's own bandwidth, measured on request (benchmarks print speeds against it).

@@ -37,6 +37,33 @@ double secondsSince(std::chrono::steady_clock::time_point start)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// The time split of what ran between two stats() readings, one line (nothing when not timed).
+void printPhases(const PhaseTimes &before, const PhaseTimes &after)
+{
+    const double total = after.totalSeconds - before.totalSeconds;
+    if (total <= 0)
+        return;
+    const double attention = after.attentionSeconds - before.attentionSeconds;
+    const double dense = after.denseSeconds - before.denseSeconds;
+    const double experts = after.expertSeconds - before.expertSeconds;
+    const double rest = std::max(0.0, total - attention - dense - experts);
+    auto share = [&](double s) { return 100.0 * s / total; };
+    std::printf("            attention %.2f s (%.0f%%), matmuls outside experts %.2f s (%.0f%%), routed experts %.2f s "
+                "(%.0f%%), the rest %.2f s (%.0f%%)\n",
+                attention, share(attention), dense, share(dense), experts, share(experts), rest, share(rest));
+}
+
+// Greedy generation of `count` tokens from logits; returns the seconds it took.
+double generate(Evaluator &state, std::vector<float> &logits, int64_t count)
+{
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < count; ++i) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        state.evaluate(std::span(&next, 1), nullptr, logits.data());
+    }
+    return secondsSince(start);
+}
+
 } // namespace
 
 int runBench(const BenchOptions &o)
@@ -116,22 +143,19 @@ int runBench(const BenchOptions &o)
     const double promptSeconds = secondsSince(promptStart);
     std::printf("prompt:     %lld tokens in %.2f s = %.1f tok/s\n", static_cast<long long>(o.promptTokens),
                 promptSeconds, double(o.promptTokens) / promptSeconds);
-
     const EvaluatorStats afterPrompt = state.stats();
-    const auto genStart = std::chrono::steady_clock::now();
-    for (int64_t i = 0; i < o.genTokens; ++i) {
-        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-        state.evaluate(std::span(&next, 1), nullptr, logits.data());
-    }
-    const double genSeconds = secondsSince(genStart);
+    printPhases({}, afterPrompt.phases);
+
+    const double genSeconds = generate(state, logits, o.genTokens);
     const double genRate = double(o.genTokens) / genSeconds;
     EvaluatorStats stats = state.stats();
+    const PhaseTimes afterGeneration = stats.phases;
     if (recorder) {
         recorder->trace().write(o.recordTrace);
         std::printf("routing:    %lld tokens recorded to %s\n", static_cast<long long>(recorder->recordedTokens()),
                     o.recordTrace.c_str());
     }
-    if (stats.totalExperts > 0) {
+    if (stats.totalExperts > 0 && device.deviceGBps > 0) {
         auto share = [](int64_t part, int64_t whole) { return whole ? 100.0 * double(part) / double(whole) : 0.0; };
         const int64_t genComputations = stats.expertComputations - afterPrompt.expertComputations;
         const int64_t genOnGpu = stats.expertsOnGpu - afterPrompt.expertsOnGpu;
@@ -145,7 +169,7 @@ int runBench(const BenchOptions &o)
                     static_cast<long long>(genComputations),
                     static_cast<long long>(stats.expertCopies - afterPrompt.expertCopies));
         // What share of VRAM-served computations means for the speed limit uses the generation split.
-        stats = {stats.expertComputations - afterPrompt.expertComputations, genOnGpu, 0, 0, 0, 0, 0};
+        stats = {stats.expertComputations - afterPrompt.expertComputations, genOnGpu, 0, 0, 0, 0, 0, {}};
     }
     double genLimit = limit;
     if (device.deviceGBps > 0) {
@@ -157,10 +181,25 @@ int runBench(const BenchOptions &o)
         std::printf("split:      %.1f MiB per token from VRAM at %.0f GB/s + %.1f MiB from RAM at %.1f GB/s\n",
                     gpuBytes / (1 << 20), device.deviceGBps, cpuBytes / (1 << 20), bw.readGBps);
     }
-    std::printf("generation: %lld tokens in %.2f s = %.2f tok/s; bandwidth limit %.2f tok/s; %.0f%% of the limit "
-                "(%.1f GB/s of weights)\n",
-                static_cast<long long>(o.genTokens), genSeconds, genRate, genLimit, 100.0 * genRate / genLimit,
-                genRate * double(traffic.perToken()) / 1e9);
+    std::printf("generation: %lld tokens after the %lld-token prompt in %.2f s = %.2f tok/s; bandwidth limit %.2f "
+                "tok/s; %.0f%% of the limit (%.1f GB/s of weights)\n",
+                static_cast<long long>(o.genTokens), static_cast<long long>(o.promptTokens), genSeconds, genRate,
+                genLimit, 100.0 * genRate / genLimit, genRate * double(traffic.perToken()) / 1e9);
+    printPhases(afterPrompt.phases, afterGeneration);
+    if (o.promptTokens > 1 && o.genTokens > 0) {
+        // The same generation from an empty context: what attention over the prompt costs.
+        state.truncate(0);
+        const int32_t first = prompt.front();
+        state.evaluate(std::span(&first, 1), nullptr, logits.data());
+        const PhaseTimes before = state.stats().phases;
+        const double emptySeconds = generate(state, logits, o.genTokens);
+        const double emptyRate = double(o.genTokens) / emptySeconds;
+        std::printf("generation: %lld tokens from an empty context in %.2f s = %.2f tok/s; %.0f%% of the limit "
+                    "(%.1f GB/s of weights)\n",
+                    static_cast<long long>(o.genTokens), emptySeconds, emptyRate, 100.0 * emptyRate / genLimit,
+                    emptyRate * double(traffic.perToken()) / 1e9);
+        printPhases(before, state.stats().phases);
+    }
     state.saveProfile(); // --profile: the experts this run used, for a warm start next time
     return 0;
 }

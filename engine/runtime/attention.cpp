@@ -46,9 +46,12 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     const ModelConfig &c = ctx.config;
     const int64_t n = ctx.n, qW = c.nHead * c.headDim, kW = c.nHeadKv * c.headDim, vW = c.nHeadKv * c.headDimV;
     std::vector<float> q(size_t(n * qW)), k(size_t(n * kW)), v(size_t(n * vW));
-    matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
-    matmul(l.wk, x, n, k.data(), ctx.pool, ctx.precision);
-    matmul(l.wv, x, n, v.data(), ctx.pool, ctx.precision);
+    {
+        PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
+        matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
+        matmul(l.wk, x, n, k.data(), ctx.pool, ctx.precision);
+        matmul(l.wv, x, n, v.data(), ctx.pool, ctx.precision);
+    }
     addBias(q.data(), l.bq, n);
     addBias(k.data(), l.bk, n);
     addBias(v.data(), l.bv, n);
@@ -72,6 +75,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     const float scale = c.attentionScale();
     const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
     std::vector<float> heads(size_t(n * c.nHead * c.headDimV));
+    PhaseTimer attentionTimer(ctx.times, &PhaseTimes::attentionSeconds);
     ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
         std::vector<float> scores;
         for (int64_t i = begin; i < end; ++i) {
@@ -88,6 +92,8 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
                            c.headDimV, o);
         }
     });
+    attentionTimer.stop();
+    PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
 }
 
@@ -98,6 +104,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
     const int64_t n = ctx.n, qHead = m.qkNopeDim + m.qkRopeDim, qW = c.nHead * qHead;
     const int64_t rank = m.kvLoraRank, kvW = rank + m.qkRopeDim;
     std::vector<float> q(size_t(n * qW)), kvA(size_t(n * kvW));
+    PhaseTimer projectionTimer(ctx.times, &PhaseTimes::denseSeconds);
     if (m.qLoraRank > 0) {
         std::vector<float> qa(size_t(n * m.qLoraRank));
         matmul(l.wqA, x, n, qa.data(), ctx.pool, ctx.precision);
@@ -107,6 +114,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
         matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
     }
     matmul(l.wkvA, x, n, kvA.data(), ctx.pool, ctx.precision);
+    projectionTimer.stop();
     std::vector<float> cos, sin;
     for (int64_t t = 0; t < n; ++t) {
         float *kv = kvA.data() + t * kvW;
@@ -121,6 +129,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
     const float scale = c.attentionScale();
     const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
     std::vector<float> heads(size_t(n * c.nHead * m.vHeadDim));
+    PhaseTimer attentionTimer(ctx.times, &PhaseTimes::attentionSeconds);
     ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
         std::vector<float> qLatent(static_cast<size_t>(rank)), latentOut(static_cast<size_t>(rank)), scores, row;
         for (int64_t i = begin; i < end; ++i) {
@@ -146,6 +155,8 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
             matvec(l.wvB[size_t(h)], latentOut.data(), heads.data() + (t * c.nHead + h) * m.vHeadDim, row);
         }
     });
+    attentionTimer.stop();
+    PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
 }
 

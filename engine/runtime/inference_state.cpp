@@ -81,6 +81,7 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
     const int64_t n = int64_t(tokens.size());
     if (n == 0)
         return;
+    PhaseTimer timer(&m_stats.phases, &PhaseTimes::totalSeconds);
     if (m_position + n > m_cache.capacity)
         throw std::out_of_range("context full: " + std::to_string(m_position) + " + " + std::to_string(n) +
                                 " tokens exceed the context length " + std::to_string(m_cache.capacity));
@@ -100,7 +101,7 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
 void InferenceState::runLayers(float *residual, int64_t n)
 {
     const ModelConfig &c = m_model.config();
-    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook, m_usage.get()};
+    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook, m_usage.get(), &m_stats.phases};
     if (m_usage)
         m_usage->advance(n);
     std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
@@ -130,6 +131,7 @@ void InferenceState::projectLogits(const float *residual, int64_t n, float *allL
 {
     const ModelConfig &c = m_model.config();
     const ModelWeights &w = m_model.weights();
+    PhaseTimer timer(&m_stats.phases, &PhaseTimes::denseSeconds);
     if (allLogits) {
         std::vector<float> normed(size_t(n * c.nEmbd));
         for (int64_t t = 0; t < n; ++t)

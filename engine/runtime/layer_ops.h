@@ -7,6 +7,7 @@
 #include "engine/runtime/kv_cache.h"
 #include "engine/runtime/experts.h"
 #include "engine/runtime/ops.h"
+#include "engine/runtime/phase_times.h"
 
 namespace enclave {
 
@@ -26,6 +27,7 @@ struct ChunkContext {
     MatmulPrecision precision = MatmulPrecision::Exact;
     moe::RoutingHook *hook = nullptr; // sees (and may override) every routing decision
     moe::ExpertUsage *usage = nullptr; // counts the experts routed to (null: not kept)
+    PhaseTimes *times = nullptr;       // adds each phase's time (null: not timed)
 };
 
 // x: normed input [n, nEmbd] → out [n, nEmbd]; appends the chunk's keys/values to the cache.

@@ -164,6 +164,7 @@ void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::
 
 void denseFeedForward(const ChunkContext &ctx, const LayerWeights &l, const float *x, float *out)
 {
+    PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     swigluFfn(Expert{l.ffnGate, l.ffnUp, l.ffnDown}, x, ctx.n, out, ctx.pool, ctx.precision);
 }
 
@@ -172,6 +173,7 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     const ModelConfig &c = ctx.config;
     const MoeConfig &m = c.moe;
     const int64_t n = ctx.n, d = c.nEmbd;
+    PhaseTimer expertTimer(ctx.times, &PhaseTimes::expertSeconds);
     std::vector<float> logits(size_t(n * m.nExpert));
     matmul(l.router, x, n, logits.data(), ctx.pool, ctx.precision);
 
@@ -201,9 +203,11 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     std::fill_n(out, n * d, 0.0f);
     runExpertsOnCpu(l, x, d, tasks, out, ctx.pool, ctx.precision);
     const int64_t computed = int64_t(tasks.size());
+    expertTimer.stop();
     std::vector<float> ys;
     if (!l.shared.gate.present())
         return computed;
+    PhaseTimer sharedTimer(ctx.times, &PhaseTimes::denseSeconds);
     ys.resize(size_t(n * d));
     swigluFfn(l.shared, x, n, ys.data(), ctx.pool, ctx.precision);
     for (int64_t t = 0; t < n; ++t) {
