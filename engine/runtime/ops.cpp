@@ -36,6 +36,8 @@ constexpr int64_t kFusedDotMaxTokens = 4;
 // Multiply-adds per parallel chunk: small enough that a decode step spreads a matrix over every
 // worker, large enough that the dispatch cost vanishes.
 constexpr int64_t kChunkMultiplyAdds = int64_t(1) << 18;
+// Tasks per worker a batch is cut into: enough that a descheduled thread does not stall the rest.
+constexpr int64_t kTasksPerWorker = 16;
 
 bool isDirectFloat(const Matrix &w)
 {
@@ -161,27 +163,32 @@ void matmul(const Matrix &w, const float *x, int64_t n, float *y, ThreadPool &po
 
 void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecision precision)
 {
+    // Items differ in cost by orders of magnitude (a panel of 32 rows for 300 tokens, a single row
+    // for one token), and the pool splits a range into chunks of equal length. So the work is cut
+    // into tasks of about equal multiply-adds first (never across jobs), then the tasks are spread.
     std::vector<PreparedMatmul> prepared;
-    std::vector<int64_t> firstItem; // of each job in the concatenated item range
-    int64_t items = 0, work = 0;
+    int64_t work = 0;
     for (const MatmulJob &job : jobs) {
         prepared.push_back(prepare(job, precision));
-        firstItem.push_back(items);
-        items += prepared.back().items();
         work += job.w->rows * job.w->cols * job.n;
     }
-    if (items == 0)
-        return;
-    const int64_t grain = std::max<int64_t>(1, kChunkMultiplyAdds / std::max<int64_t>(work / items, 1));
-    pool.parallelFor(items, [&](int64_t begin, int64_t end, int) {
-        // The jobs this range overlaps, each over its own items.
-        size_t j = size_t(std::upper_bound(firstItem.begin(), firstItem.end(), begin) - firstItem.begin()) - 1;
-        for (; j < prepared.size() && firstItem[j] < end; ++j) {
-            const int64_t from = std::max(begin, firstItem[j]) - firstItem[j];
-            const int64_t to = std::min(end, firstItem[j] + prepared[j].items()) - firstItem[j];
-            computeItems(prepared[j], from, to);
-        }
-    }, grain);
+    const int64_t target = std::max(kChunkMultiplyAdds, work / (int64_t(pool.size()) * kTasksPerWorker));
+    struct Task {
+        size_t job;
+        int64_t begin, end; // items
+    };
+    std::vector<Task> tasks;
+    for (size_t j = 0; j < prepared.size(); ++j) {
+        const PreparedMatmul &p = prepared[j];
+        const int64_t itemWork = std::max<int64_t>(1, p.itemRows() * p.job->w->cols * p.job->n);
+        const int64_t perTask = std::max<int64_t>(1, target / itemWork);
+        for (int64_t begin = 0; begin < p.items(); begin += perTask)
+            tasks.push_back({j, begin, std::min(p.items(), begin + perTask)});
+    }
+    pool.parallelFor(int64_t(tasks.size()), [&](int64_t begin, int64_t end, int) {
+        for (int64_t t = begin; t < end; ++t)
+            computeItems(prepared[tasks[size_t(t)].job], tasks[size_t(t)].begin, tasks[size_t(t)].end);
+    });
 }
 
 void matmulTransposedAccumulate(const Matrix &w, const float *x, float *y, float *rowScratch)
