@@ -3,10 +3,12 @@
 // into the latent space so the cache only ever holds the compressed latent.
 #include "engine/runtime/layer_ops.h"
 
+#include "engine/cpu/gemm_f32.h"
 #include "engine/cpu/row_sum.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace enclave {
@@ -27,6 +29,71 @@ void matvec(const Matrix &w, const float *x, float *y, std::vector<float> &row)
         dequantizeMatrixRow(w, r, row.data());
         y[r] = dotF32(w.cols, row.data(), x);
     }
+}
+
+// From this many tokens on, a chunk's attention runs as matrix multiplications (scores = Q·Kᵀ,
+// out = P·V) on the GEMM kernels, a block of queries at a time; below, query by query.
+constexpr int64_t kMinChunkForGemmAttention = 8;
+// Queries per block: the keys a block sees are packed once for all of its queries, and a block
+// computes scores only up to its last query's position (the causal waste is under a block).
+constexpr int64_t kQueryBlock = 64;
+constexpr int64_t kDepthBlock = 256;
+
+// Standard attention of a chunk's queries q [n, nHead·headDim] (after RoPE; the chunk's keys and
+// values are in the cache) into heads [n, nHead·headDimV].
+void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, float *heads)
+{
+    const ModelConfig &c = ctx.config;
+    const int64_t n = ctx.n, qW = c.nHead * c.headDim, outW = c.nHead * c.headDimV, group = c.nHead / c.nHeadKv;
+    const int64_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
+    const float scale = c.attentionScale();
+    const GemmF32Kernels &gemm = cpuGemmF32();
+    ctx.pool.parallelFor(blocks * c.nHead, [&](int64_t begin, int64_t end, int) {
+        thread_local std::vector<float> scores, panel;
+        for (int64_t task = begin; task < end; ++task) {
+            const int64_t h = task % c.nHead, kvh = h / group, t0 = (task / c.nHead) * kQueryBlock;
+            const int64_t queries = std::min(kQueryBlock, n - t0);
+            const int64_t seen = ctx.firstPos + t0 + queries; // positions the block's last query sees
+            const int64_t ld = (seen + kGemmPanelRows - 1) / kGemmPanelRows * kGemmPanelRows;
+            scores.resize(size_t(queries * ld));
+            panel.resize(size_t(kGemmPanelRows * std::max(kDepthBlock, c.headDim)));
+            // scores[r, j] = q_r · k_j: the keys are the "weight rows", the queries the "tokens".
+            for (int64_t j0 = 0; j0 < seen; j0 += kGemmPanelRows) {
+                const int valid = int(std::min<int64_t>(kGemmPanelRows, seen - j0));
+                for (int64_t d0 = 0; d0 < c.headDim; d0 += kDepthBlock) {
+                    const int64_t depth = std::min(kDepthBlock, c.headDim - d0);
+                    gemm.pack(ctx.cache.keyAt(layer, j0) + kvh * c.headDim + d0, ctx.cache.kWidth, valid, depth,
+                              panel.data());
+                    gemm.multiply(panel.data(), depth, q + t0 * qW + h * c.headDim + d0, qW, queries,
+                                  scores.data() + j0, ld, valid, d0 > 0);
+                }
+            }
+            for (int64_t r = 0; r < queries; ++r) {
+                float *row = scores.data() + r * ld;
+                const int64_t visible = ctx.firstPos + t0 + r + 1;
+                for (int64_t j = 0; j < visible; ++j)
+                    row[j] *= scale;
+                softmax(row, visible);
+                std::fill(row + visible, row + ld, 0.0f);
+            }
+            // out[r, d] = Σ_j p[r, j] · v_j[d]: the value columns are the "weight rows", stored
+            // position-major in the cache, which is already a panel's layout.
+            for (int64_t d0 = 0; d0 < c.headDimV; d0 += kGemmPanelRows) {
+                const int valid = int(std::min<int64_t>(kGemmPanelRows, c.headDimV - d0));
+                for (int64_t j0 = 0; j0 < seen; j0 += kDepthBlock) {
+                    const int64_t depth = std::min(kDepthBlock, seen - j0);
+                    for (int64_t j = 0; j < depth; ++j) {
+                        const float *v = ctx.cache.valueAt(layer, j0 + j) + kvh * c.headDimV + d0;
+                        float *column = panel.data() + j * kGemmPanelRows;
+                        std::copy_n(v, valid, column);
+                        std::fill(column + valid, column + kGemmPanelRows, 0.0f);
+                    }
+                    gemm.multiply(panel.data(), depth, scores.data() + j0, ld, queries,
+                                  heads + t0 * outW + h * c.headDimV + d0, outW, valid, j0 > 0);
+                }
+            }
+        }
+    });
 }
 
 void addBias(float *x, const std::vector<float> &bias, int64_t n)
@@ -73,25 +140,27 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 
     const int64_t group = c.nHead / c.nHeadKv;
     const float scale = c.attentionScale();
-    const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
     std::vector<float> heads(size_t(n * c.nHead * c.headDimV));
     PhaseTimer attentionTimer(ctx.times, &PhaseTimes::attentionSeconds);
-    ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
-        std::vector<float> scores;
-        for (int64_t i = begin; i < end; ++i) {
-            const int64_t t = i / c.nHead, h = i % c.nHead, kvh = h / group;
-            const int64_t last = ctx.firstPos + t; // causal: positions 0..last
-            const float *qh = q.data() + t * qW + h * c.headDim;
-            scores.resize(size_t(last + 1));
-            for (int64_t j = 0; j <= last; ++j)
-                scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j) + kvh * c.headDim, c.headDim) * scale;
-            softmax(scores.data(), last + 1);
-            float *o = heads.data() + (t * c.nHead + h) * c.headDimV;
-            const float *v0 = ctx.cache.valueAt(layer, 0) + kvh * c.headDimV;
-            weightedRowSum(scores.data(), last + 1, v0, ctx.cache.vWidth,
-                           c.headDimV, o);
-        }
-    });
+    if (n >= kMinChunkForGemmAttention) {
+        chunkAttention(ctx, layer, q.data(), heads.data());
+    } else {
+        const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
+        ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
+            std::vector<float> scores;
+            for (int64_t i = begin; i < end; ++i) {
+                const int64_t t = i / c.nHead, h = i % c.nHead, kvh = h / group;
+                const int64_t last = ctx.firstPos + t; // causal: positions 0..last
+                const float *qh = q.data() + t * qW + h * c.headDim;
+                scores.resize(size_t(last + 1));
+                for (int64_t j = 0; j <= last; ++j)
+                    scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j) + kvh * c.headDim, c.headDim) * scale;
+                softmax(scores.data(), last + 1);
+                weightedRowSum(scores.data(), last + 1, ctx.cache.valueAt(layer, 0) + kvh * c.headDimV,
+                               ctx.cache.vWidth, c.headDimV, heads.data() + (t * c.nHead + h) * c.headDimV);
+            }
+        });
+    }
     attentionTimer.stop();
     PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);

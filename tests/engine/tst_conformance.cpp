@@ -85,7 +85,7 @@ private slots:
         QTest::addColumn<int>("step");
         for (const QString model : {"qwen3_moe", "mixtral", "deepseek_v2", "llama"}) {
             for (const QString file : {"hf", "bf16", "q8_0", "q4_k_m", "q6_k", "q4_0"}) {
-                for (int step : {32, 1})
+                for (int step : {32, 12, 1}) // whole, chunks (attention over a cached prefix), token by token
                     QTest::addRow("%s %s step %d", qPrintable(model), qPrintable(file), step) << model << file << step;
             }
         }
