@@ -115,9 +115,8 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     std::vector<float> q(size_t(n * qW)), k(size_t(n * kW)), v(size_t(n * vW));
     {
         PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
-        matmul(l.wq, x, n, q.data(), ctx.pool, ctx.precision);
-        matmul(l.wk, x, n, k.data(), ctx.pool, ctx.precision);
-        matmul(l.wv, x, n, v.data(), ctx.pool, ctx.precision);
+        const MatmulJob projections[] = {{&l.wq, x, n, q.data()}, {&l.wk, x, n, k.data()}, {&l.wv, x, n, v.data()}};
+        matmulBatch(projections, ctx.pool, ctx.precision);
     }
     addBias(q.data(), l.bq, n);
     addBias(k.data(), l.bk, n);
