@@ -4,6 +4,7 @@
 // the GEMM micro-kernel (a block of depth at a time, so the panel stays in the core's caches).
 #include "engine/runtime/ops.h"
 
+#include "engine/cpu/dot_f32_factored.h"
 #include "engine/cpu/gemm_f32.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
@@ -69,6 +70,8 @@ struct PreparedMatmul {
     int64_t actBytes = 0;
     VecDotFn quantDot = nullptr;
     DotF32Fn dotRow = nullptr;
+    DotF32FactoredFn dotFactored = nullptr;  // streamed, for formats with a factored kernel
+    std::vector<float> groupSums;            // [n, cols / kDotGroupElems] for dotFactored
     const GemmF32Kernels *gemmKernels = nullptr;
 
     int64_t itemRows() const { return gemm ? kGemmPanelRows : 1; }
@@ -93,7 +96,15 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
     }
     p.streamed = !w.blockScales && job.n <= kFusedDotMaxTokens;
     if (p.streamed) {
-        p.dotRow = cpuDotF32(w.type);
+        p.dotFactored = cpuDotF32Factored(w.type);
+        if (p.dotFactored) {
+            const int64_t groups = w.cols / kDotGroupElems;
+            p.groupSums.resize(size_t(job.n * groups));
+            for (int64_t t = 0; t < job.n; ++t)
+                cpuGroupSums(job.x + t * w.cols, w.cols, p.groupSums.data() + t * groups);
+        } else {
+            p.dotRow = cpuDotF32(w.type);
+        }
         return p;
     }
     p.gemm = kGemmDepth % quantBlockElems(w.type) == 0;
@@ -134,6 +145,13 @@ void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
         for (int64_t r = begin; r < end; ++r)
             for (int64_t t = 0; t < n; ++t)
                 y[t * w.rows + r] = p.quantDot(w.cols, w.row(r), p.activations.data() + t * p.actBytes);
+        return;
+    }
+    if (p.dotFactored) {
+        const int64_t groups = w.cols / kDotGroupElems;
+        for (int64_t r = begin; r < end; ++r)
+            for (int64_t t = 0; t < n; ++t)
+                y[t * w.rows + r] = p.dotFactored(w.cols, w.row(r), x + t * w.cols, p.groupSums.data() + t * groups);
         return;
     }
     if (p.streamed) {

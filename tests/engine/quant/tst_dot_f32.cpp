@@ -1,6 +1,7 @@
 // The float32-activation kernels of cpu/ against the scalar reference, level by level (levels this
 // CPU lacks are skipped): fused dots vs "dequantize, then dot in double" on random blocks with random
 // valid scales (negative and zero included), fast dequantizers bit for bit, and a throughput print.
+#include "engine/cpu/dot_f32_factored.h"
 #include "engine/cpu/vec_dot.h"
 #include "engine/quant/blocks.h"
 #include "engine/quant/float_convert.h"
@@ -108,7 +109,8 @@ Reference referenceDot(QuantType type, const std::vector<uint8_t> &w, const std:
 }
 
 // Empty when the kernel matches the reference on rows of 1 .. kMaxBlocks blocks, else what failed.
-QString checkDot(QuantType type, enclave::DotF32Fn kernel)
+template <typename Kernel>
+QString checkDot(QuantType type, Kernel &&kernel)
 {
     const int64_t blockElems = std::max<int64_t>(quantTraits(type).blockElems, 32);
     for (int64_t blocks = 1; blocks <= kMaxBlocks; ++blocks) {
@@ -123,6 +125,16 @@ QString checkDot(QuantType type, enclave::DotF32Fn kernel)
                 .arg(quantTraits(type).name).arg(n).arg(got, 0, 'g', 9).arg(want.dot, 0, 'g', 9).arg(want.absDot, 0, 'g', 9);
     }
     return {};
+}
+
+// Same for a factored kernel, given the group sums of x.
+QString checkFactoredDot(QuantType type, enclave::DotF32FactoredFn kernel)
+{
+    return checkDot(type, [kernel](int64_t n, const void *w, const float *x) {
+        std::vector<float> sums(size_t(n / enclave::kDotGroupElems));
+        enclave::cpuGroupSums(x, n, sums.data());
+        return kernel(n, w, x, sums.data());
+    });
 }
 
 // Empty when the dequantizer matches the reference bit for bit, else the first difference.
@@ -189,6 +201,23 @@ private slots:
             }
         }
         QVERIFY(tested >= 5); // Q4_K, Q6_K, Q8_0, Q5_K and Q4_0 at every level
+    }
+
+    void factoredDotMatchesReference_data() { addLevelRows(); }
+    void factoredDotMatchesReference()
+    {
+        QFETCH(CpuKernelLevel, level);
+        if (!enclave::cpuSupports(level))
+            QSKIP("this CPU lacks the level");
+        int tested = 0;
+        for (QuantType type : kQuantFormats) {
+            if (const enclave::DotF32FactoredFn kernel = enclave::cpuDotF32FactoredAt(level, type)) {
+                ++tested;
+                const QString failure = checkFactoredDot(type, kernel);
+                QVERIFY2(failure.isEmpty(), qPrintable(failure));
+            }
+        }
+        QVERIFY(tested >= 1); // Q4_K at every level (Q6_K below AVX-512)
     }
 
     void dequantizeRowFastIsExact_data() { addLevelRows(); }
@@ -271,14 +300,23 @@ private slots:
                 for (int64_t r = 0; r < kBenchRows; ++r)
                     fast(rowAt(r), row.data(), kBenchCols);
             });
+            const enclave::DotF32FactoredFn factored = enclave::cpuDotF32FactoredAt(level, type);
+            std::vector<float> sums(size_t(kBenchCols / enclave::kDotGroupElems));
+            enclave::cpuGroupSums(x.data(), kBenchCols, sums.data());
+            const double factoredGBps = !factored ? 0 : bestGBps(bytes, [&] {
+                for (int64_t r = 0; r < kBenchRows; ++r)
+                    sink = sink + factored(kBenchCols, rowAt(r), x.data(), sums.data());
+            });
             const double referenceGBps = bestGBps(bytes, [&] {
                 for (int64_t r = 0; r < kBenchRows; ++r) {
                     enclave::cpuDequantizeRow(type, rowAt(r), row.data(), kBenchCols);
                     sink = sink + dotF32(kBenchCols, row.data(), x.data());
                 }
             });
-            qInfo("%-10s %-6s fused dot %6.2f GB/s   dequantize %6.2f GB/s   reference dequantize + dot %6.2f GB/s",
-                  enclave::cpuKernelLevelName(level), quantTraits(type).name, fusedGBps, fastGBps, referenceGBps);
+            qInfo("%-10s %-6s fused dot %6.2f GB/s   factored dot %6.2f GB/s   dequantize %6.2f GB/s   reference "
+                  "dequantize + dot %6.2f GB/s",
+                  enclave::cpuKernelLevelName(level), quantTraits(type).name, fusedGBps, factoredGBps, fastGBps,
+                  referenceGBps);
         }
     }
 };
