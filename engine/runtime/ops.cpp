@@ -6,6 +6,7 @@
 
 #include "engine/cpu/dot_f32_factored.h"
 #include "engine/cpu/gemm_f32.h"
+#include "engine/cpu/gemm_q8.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 #include "engine/quant/traits.h"
@@ -66,6 +67,8 @@ struct PreparedMatmul {
     bool quantized = false;
     bool streamed = false;
     bool gemm = false;
+    bool gemmQ8 = false; // fast precision: 8-bit activations, VNNI
+    Q8Activations q8;
     std::vector<uint8_t> activations;
     int64_t actBytes = 0;
     VecDotFn quantDot = nullptr;
@@ -74,7 +77,7 @@ struct PreparedMatmul {
     std::vector<float> groupSums;            // [n, cols / kDotGroupElems] for dotFactored
     const GemmF32Kernels *gemmKernels = nullptr;
 
-    int64_t itemRows() const { return gemm ? kGemmPanelRows : 1; }
+    int64_t itemRows() const { return gemm ? kGemmPanelRows : gemmQ8 ? kGemmQ8PanelRows : 1; }
     int64_t items() const { return (job->w->rows + itemRows() - 1) / itemRows(); }
 };
 
@@ -107,6 +110,12 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
         }
         return p;
     }
+    if (precision == MatmulPrecision::Fast && !w.blockScales && w.cols % kGemmQ8Depth == 0 &&
+        cpuGemmQ8Supports(w.type)) {
+        p.gemmQ8 = true;
+        quantizeActivationsQ8(job.x, job.n, w.cols, p.q8);
+        return p;
+    }
     p.gemm = kGemmDepth % quantBlockElems(w.type) == 0;
     p.gemmKernels = &cpuGemmF32();
     return p;
@@ -130,6 +139,21 @@ void computePanel(const PreparedMatmul &p, int64_t r0)
     }
 }
 
+// computePanel for the fast 8-bit GEMM.
+void computePanelQ8(const PreparedMatmul &p, int64_t r0)
+{
+    const Matrix &w = *p.job->w;
+    const int valid = int(std::min<int64_t>(kGemmQ8PanelRows, w.rows - r0));
+    thread_local Q8Panel panel;
+    const uint8_t *rows[kGemmQ8PanelRows];
+    for (int i = 0; i < valid; ++i)
+        rows[i] = w.row(r0 + i);
+    for (int64_t k0 = 0; k0 < w.cols; k0 += kGemmQ8Depth) {
+        packQ8Panel(w.type, rows, valid, k0, kGemmQ8Depth, panel);
+        multiplyQ8Panel(panel, p.q8, k0, p.job->n, p.job->y + r0, w.rows, valid, k0 > 0);
+    }
+}
+
 void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
 {
     const Matrix &w = *p.job->w;
@@ -139,6 +163,11 @@ void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
     if (p.gemm) {
         for (int64_t i = begin; i < end; ++i)
             computePanel(p, i * kGemmPanelRows);
+        return;
+    }
+    if (p.gemmQ8) {
+        for (int64_t i = begin; i < end; ++i)
+            computePanelQ8(p, i * kGemmQ8PanelRows);
         return;
     }
     if (p.quantized) {

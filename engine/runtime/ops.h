@@ -15,9 +15,10 @@ namespace enclave {
 class ThreadPool;
 
 // Exact: float32 activations, exactly dequantised weights (matches the references to ~1e-6).
-// Fast: decode steps quantise activations to the weight format's 8-bit dot type and use
-// integer dot products — about twice the speed on CPUs with VNNI, at an error comparable to
-// other engines' (~1-3% relative on logits of quantised models). Prompt chunks stay exact.
+// Fast: activations are quantised to 8 bits and multiplied with integer dot products — decode
+// steps in the weight format's dot type, prompt chunks of Q4_K, Q4_0 and Q8_0 weights as Q8_0 on
+// AVX-512 VNNI (gemm_q8.h; other formats and CPUs run prompts exactly) — at an error comparable
+// to other engines' (~1-3% relative on logits of quantised models).
 enum class MatmulPrecision { Exact, Fast };
 
 // y[t, r] = Σ_c w[r, c] · x[t, c] for t < n.  x: [n, w.cols], y: [n, w.rows].

@@ -138,23 +138,26 @@ private slots:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("step");
         for (const QString model : {"qwen3_moe", "mixtral", "deepseek_v2", "llama"})
             for (const QString file : {"q8_0", "q4_k_m", "q6_k", "q4_0"})
-                QTest::addRow("%s %s", qPrintable(model), qPrintable(file)) << model << file;
+                for (int step : {32, 1}) // the prompt path (8-bit GEMM) and the decode path
+                    QTest::addRow("%s %s step %d", qPrintable(model), qPrintable(file), step) << model << file << step;
     }
 
     void fastPrecision()
     {
         QFETCH(QString, model);
         QFETCH(QString, file);
+        QFETCH(int, step);
         const QString dir = QStringLiteral("models/%1/").arg(model);
         const auto loaded = Model::load(refpack(dir + QStringLiteral("gguf/%1-%2.gguf").arg(model, file)).toStdString());
         const int64_t vocab = loaded->config().nVocab;
-        const Logits ours = runModel(*loaded, m_ids, 1, MatmulPrecision::Fast);
+        const Logits ours = runModel(*loaded, m_ids, step, MatmulPrecision::Fast);
         const Logits ref = readF32(refpack(dir + QStringLiteral("ref/dequant_logits_%1.f32").arg(file)));
         const Logits llama = readF32(refpack(dir + QStringLiteral("ref/llama_logits_%1.f32").arg(file)));
         const double err = medianRowRel(ours, ref, vocab), llamaErr = medianRowRel(llama, ref, vocab);
-        qInfo("%s %s fast, token by token: median row rel %.2e (llama.cpp %.2e)", qPrintable(model), qPrintable(file),
+        qInfo("%s %s fast, step %d: median row rel %.2e (llama.cpp %.2e)", qPrintable(model), qPrintable(file), step,
               err, llamaErr);
         QVERIFY(err <= 2.0 * llamaErr);
     }
