@@ -62,15 +62,52 @@ llama_run() {
     echo "$p $a $e"
 }
 
-table=$(mktemp)
-trap 'rm -f "$table"' EXIT
+echo "CPU speed, $threads threads, $prompt-token prompt, $gen generated tokens, medians of $runs alternating runs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+echo "limit: generation speed if every weight byte of a token were read once at the measured memory bandwidth"
+row_format="%-14s %-7s %-14s %10s %14s %14s %10s %12s\n"
+# shellcheck disable=SC2059
+printf "$row_format" "model" "quant" "engine" "prompt t/s" "gen t/s after" "gen t/s empty" "limit t/s" "after/limit"
+
+# Prints one model's rows (exact, fast, llama.cpp and the ratios) from the samples.
+print_rows() {
+    local preset=$1 quant=$2 limit engine p a e name ratio
+    limit=$(tr ' ' '\n' <<<"${samples[limit]}" | grep . | median)
+    declare -A medians=()
+    local engines="exact fast"
+    [ -n "$llama" ] && engines="$engines llama"
+    for engine in $engines; do
+        p=$(tr ' ' '\n' <<<"${samples[$engine.p]}" | grep . | median)
+        a=$(tr ' ' '\n' <<<"${samples[$engine.a]}" | grep . | median)
+        e=$(tr ' ' '\n' <<<"${samples[$engine.e]}" | grep . | median)
+        medians[$engine.p]=$p; medians[$engine.a]=$a
+        name="enclave $engine"; [ "$engine" = llama ] && name="llama.cpp"
+        ratio=$(awk -v a="$a" -v l="$limit" 'BEGIN { if (l > 0 && a > 0) printf "%.0f%%", 100 * a / l; else print "-" }')
+        # shellcheck disable=SC2059
+        printf "$row_format" "$preset" "$quant" "$name" "$p" "$a" "$e" "$limit" "$ratio"
+    done
+    if [ -n "$llama" ]; then
+        awk -v ep="${medians[exact.p]}" -v ea="${medians[exact.a]}" -v fp="${medians[fast.p]}" -v fa="${medians[fast.a]}" \
+            -v lp="${medians[llama.p]}" -v la="${medians[llama.a]}" 'BEGIN {
+            if (lp > 0 && la > 0)
+                printf "%-14s %-7s %-14s %9.2fx %13.2fx   (exact)  %9.2fx %13.2fx   (fast)\n", "", "", "vs llama.cpp", ep / lp, ea / la, fp / lp, fa / la }'
+    fi
+}
+
 for preset in $presets; do
     for quant in $quants; do
         file="$models/$preset-$quant.gguf"
-        [ -f "$file" ] || "$cli" synth --preset "$preset" --quant "$quant" --out "$file" >/dev/null
-        size_kib=$(( $(stat -c %s "$file") / 1024 ))
+        made=""
+        if [ ! -f "$file" ]; then
+            if ! "$cli" synth --preset "$preset" --quant "$quant" --out "$file" >/dev/null; then
+                echo "skipped $preset $quant: the synthetic model could not be written" >&2
+                continue
+            fi
+            made=1
+        fi
+        size_kib=$(( $(stat -L -c %s "$file") / 1024 ))
         if [ "$size_kib" -gt $(( $(available_kib) * 8 / 10 )) ]; then
             echo "skipped $preset $quant: $((size_kib / 1048576)) GiB does not fit in the available memory" >&2
+            [ -n "$made" ] && rm -f "$file" # it would only take disk space
             continue
         fi
         cat "$file" >/dev/null # into the page cache: every engine reads it from memory
@@ -87,30 +124,7 @@ for preset in $presets; do
             fi
             echo "  $preset $quant: run $run of $runs done" >&2
         done
-        limit=$(tr ' ' '\n' <<<"${samples[limit]}" | grep . | median)
-        engines="exact fast"
-        [ -n "$llama" ] && engines="$engines llama"
-        for engine in $engines; do
-            p=$(tr ' ' '\n' <<<"${samples[$engine.p]}" | grep . | median)
-            a=$(tr ' ' '\n' <<<"${samples[$engine.a]}" | grep . | median)
-            e=$(tr ' ' '\n' <<<"${samples[$engine.e]}" | grep . | median)
-            echo "$preset $quant $engine $p $a $e $limit" >>"$table"
-        done
+        print_rows "$preset" "$quant"
         unset samples
     done
 done
-
-echo
-echo "CPU speed, $threads threads, $prompt-token prompt, $gen generated tokens, medians of $runs runs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-echo "limit: generation speed if every weight byte of a token were read once at the measured memory bandwidth"
-awk '
-    BEGIN { printf "%-14s %-7s %-14s %10s %14s %14s %10s %12s\n", "model", "quant", "engine", "prompt t/s", "gen t/s after", "gen t/s empty", "limit t/s", "after/limit" }
-    {
-        name = $3 == "llama" ? "llama.cpp" : "enclave " $3
-        if ($3 == "exact") { exactP = $4; exactA = $5 }
-        if ($3 == "fast") { fastP = $4; fastA = $5 }
-        ratio = ($7 > 0 && $5 != "-") ? sprintf("%.0f%%", 100 * $5 / $7) : "-"
-        printf "%-14s %-7s %-14s %10s %14s %14s %10s %12s\n", $1, $2, name, $4, $5, $6, $7, ratio
-        if ($3 == "llama" && $4 > 0 && $5 > 0)
-            printf "%-14s %-7s %-14s %9.2fx %13.2fx   (exact)   %9.2fx %13.2fx   (fast)\n", "", "", "vs llama.cpp", exactP / $4, exactA / $5, fastP / $4, fastA / $5
-    }' "$table"
