@@ -7,12 +7,14 @@
 #include "engine/cpu/dot_f32_factored.h"
 #include "engine/cpu/gemm_f32.h"
 #include "engine/cpu/gemm_q8.h"
+#include "engine/cpu/softmax.h"
 #include "engine/cpu/thread_pool.h"
 #include "engine/cpu/vec_dot.h"
 #include "engine/quant/traits.h"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace enclave {
 
@@ -68,8 +70,9 @@ struct PreparedMatmul {
     bool streamed = false;
     bool gemm = false;
     bool gemmQ8 = false; // fast precision: 8-bit activations, VNNI
-    Q8Activations q8;
-    std::vector<uint8_t> activations;
+    std::shared_ptr<const Q8Activations> q8;
+    std::shared_ptr<const std::vector<uint8_t>> activations; // quantized: [n, actBytes]
+    QuantType dotType = QuantType::F32;
     int64_t actBytes = 0;
     VecDotFn quantDot = nullptr;
     DotF32Fn dotRow = nullptr;
@@ -81,20 +84,37 @@ struct PreparedMatmul {
     int64_t items() const { return (job->w->rows + itemRows() - 1) / itemRows(); }
 };
 
-PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
+// An earlier job of the batch with the same activations (q, k and v share theirs, and so do an
+// expert's gate and up), whose quantized form this one can reuse; nullptr if none.
+const PreparedMatmul *sameActivations(const MatmulJob &job, std::span<const PreparedMatmul> earlier,
+                                      bool PreparedMatmul::*kind)
+{
+    for (const PreparedMatmul &e : earlier)
+        if (e.*kind && e.job->x == job.x && e.job->n == job.n && e.job->w->cols == job.w->cols)
+            return &e;
+    return nullptr;
+}
+
+PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision, std::span<const PreparedMatmul> earlier)
 {
     const Matrix &w = *job.w;
     PreparedMatmul p;
     p.job = &job;
     p.quantized = quantizedDotApplies(w, job.n, precision);
     if (p.quantized) {
-        const QuantType dotType = quantTraits(w.type).dotType;
-        p.actBytes = quantRowBytes(dotType, w.cols);
-        p.activations.resize(size_t(job.n * p.actBytes));
-        const QuantizeRowFn quantize = cpuQuantizeActivations(dotType);
-        for (int64_t t = 0; t < job.n; ++t)
-            quantize(job.x + t * w.cols, p.activations.data() + t * p.actBytes, w.cols);
+        p.dotType = quantTraits(w.type).dotType;
+        p.actBytes = quantRowBytes(p.dotType, w.cols);
         p.quantDot = cpuVecDot(w.type);
+        const PreparedMatmul *same = sameActivations(job, earlier, &PreparedMatmul::quantized);
+        if (same && same->dotType == p.dotType) {
+            p.activations = same->activations;
+            return p;
+        }
+        auto activations = std::make_shared<std::vector<uint8_t>>(size_t(job.n * p.actBytes));
+        const QuantizeRowFn quantize = cpuQuantizeActivations(p.dotType);
+        for (int64_t t = 0; t < job.n; ++t)
+            quantize(job.x + t * w.cols, activations->data() + t * p.actBytes, w.cols);
+        p.activations = std::move(activations);
         return p;
     }
     p.streamed = !w.blockScales && job.n <= kFusedDotMaxTokens;
@@ -113,7 +133,13 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision)
     if (precision == MatmulPrecision::Fast && !w.blockScales && w.cols % kGemmQ8Depth == 0 &&
         cpuGemmQ8Supports(w.type)) {
         p.gemmQ8 = true;
-        quantizeActivationsQ8(job.x, job.n, w.cols, p.q8);
+        if (const PreparedMatmul *same = sameActivations(job, earlier, &PreparedMatmul::gemmQ8)) {
+            p.q8 = same->q8;
+            return p;
+        }
+        auto q8 = std::make_shared<Q8Activations>();
+        quantizeActivationsQ8(job.x, job.n, w.cols, *q8);
+        p.q8 = std::move(q8);
         return p;
     }
     p.gemm = kGemmDepth % quantBlockElems(w.type) == 0;
@@ -150,7 +176,7 @@ void computePanelQ8(const PreparedMatmul &p, int64_t r0)
         rows[i] = w.row(r0 + i);
     for (int64_t k0 = 0; k0 < w.cols; k0 += kGemmQ8Depth) {
         packQ8Panel(w.type, rows, valid, k0, kGemmQ8Depth, panel);
-        multiplyQ8Panel(panel, p.q8, k0, p.job->n, p.job->y + r0, w.rows, valid, k0 > 0);
+        multiplyQ8Panel(panel, *p.q8, k0, p.job->n, p.job->y + r0, w.rows, valid, k0 > 0);
     }
 }
 
@@ -173,7 +199,7 @@ void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
     if (p.quantized) {
         for (int64_t r = begin; r < end; ++r)
             for (int64_t t = 0; t < n; ++t)
-                y[t * w.rows + r] = p.quantDot(w.cols, w.row(r), p.activations.data() + t * p.actBytes);
+                y[t * w.rows + r] = p.quantDot(w.cols, w.row(r), p.activations->data() + t * p.actBytes);
         return;
     }
     if (p.dotFactored) {
@@ -216,7 +242,7 @@ void matmulBatch(std::span<const MatmulJob> jobs, ThreadPool &pool, MatmulPrecis
     std::vector<PreparedMatmul> prepared;
     int64_t work = 0;
     for (const MatmulJob &job : jobs) {
-        prepared.push_back(prepare(job, precision));
+        prepared.push_back(prepare(job, precision, prepared));
         work += job.w->rows * job.w->cols * job.n;
     }
     const int64_t target = std::max(kChunkMultiplyAdds, work / (int64_t(pool.size()) * kTasksPerWorker));
@@ -266,17 +292,8 @@ void rmsNormRows(float *x, const float *weight, int64_t count, int64_t n, int64_
 
 void softmax(float *x, int64_t n)
 {
-    float maxValue = x[0];
-    for (int64_t i = 1; i < n; ++i)
-        maxValue = std::max(maxValue, x[i]);
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-        x[i] = std::exp(x[i] - maxValue);
-        sum += x[i];
-    }
-    const float inv = float(1.0 / sum);
-    for (int64_t i = 0; i < n; ++i)
-        x[i] *= inv;
+    static const SoftmaxFn kernel = cpuSoftmax();
+    kernel(x, n);
 }
 
 void swiglu(const float *gate, const float *up, float *out, int64_t n)
