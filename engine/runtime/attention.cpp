@@ -62,8 +62,7 @@ void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, floa
                 const int valid = int(std::min<int64_t>(kGemmPanelRows, seen - j0));
                 for (int64_t d0 = 0; d0 < c.headDim; d0 += kDepthBlock) {
                     const int64_t depth = std::min(kDepthBlock, c.headDim - d0);
-                    gemm.pack(ctx.cache.keyAt(layer, j0) + kvh * c.headDim + d0, ctx.cache.kWidth, valid, depth,
-                              panel.data());
+                    gemm.pack(ctx.cache.keyAt(layer, j0, kvh) + d0, ctx.cache.kHeadWidth, valid, depth, panel.data());
                     gemm.multiply(panel.data(), depth, q + t0 * qW + h * c.headDim + d0, qW, queries,
                                   scores.data() + j0, ld, valid, d0 > 0);
                 }
@@ -83,7 +82,7 @@ void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, floa
                 for (int64_t j0 = 0; j0 < seen; j0 += kDepthBlock) {
                     const int64_t depth = std::min(kDepthBlock, seen - j0);
                     for (int64_t j = 0; j < depth; ++j) {
-                        const float *v = ctx.cache.valueAt(layer, j0 + j) + kvh * c.headDimV + d0;
+                        const float *v = ctx.cache.valueAt(layer, j0 + j, kvh) + d0;
                         float *column = panel.data() + j * kGemmPanelRows;
                         std::copy_n(v, valid, column);
                         std::fill(column + valid, column + kGemmPanelRows, 0.0f);
@@ -133,8 +132,11 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         ctx.rope.at(ctx.firstPos + t, cos, sin);
         applyRope(q.data() + t * qW, c.nHead, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
         applyRope(k.data() + t * kW, c.nHeadKv, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
-        std::copy_n(k.data() + t * kW, kW, ctx.cache.keyAt(layer, ctx.firstPos + t));
-        std::copy_n(v.data() + t * vW, vW, ctx.cache.valueAt(layer, ctx.firstPos + t));
+        for (int64_t kvh = 0; kvh < c.nHeadKv; ++kvh) {
+            std::copy_n(k.data() + t * kW + kvh * c.headDim, c.headDim, ctx.cache.keyAt(layer, ctx.firstPos + t, kvh));
+            std::copy_n(v.data() + t * vW + kvh * c.headDimV, c.headDimV,
+                        ctx.cache.valueAt(layer, ctx.firstPos + t, kvh));
+        }
     }
 
     const int64_t group = c.nHead / c.nHeadKv;
@@ -153,10 +155,10 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
                 const float *qh = q.data() + t * qW + h * c.headDim;
                 scores.resize(size_t(last + 1));
                 for (int64_t j = 0; j <= last; ++j)
-                    scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j) + kvh * c.headDim, c.headDim) * scale;
+                    scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j, kvh), c.headDim) * scale;
                 softmax(scores.data(), last + 1);
-                weightedRowSum(scores.data(), last + 1, ctx.cache.valueAt(layer, 0) + kvh * c.headDimV,
-                               ctx.cache.vWidth, c.headDimV, heads.data() + (t * c.nHead + h) * c.headDimV);
+                weightedRowSum(scores.data(), last + 1, ctx.cache.valueAt(layer, 0, kvh), ctx.cache.vHeadWidth,
+                               c.headDimV, heads.data() + (t * c.nHead + h) * c.headDimV);
             }
         });
     }
@@ -219,7 +221,7 @@ void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t lay
             }
             softmax(scores.data(), last + 1);
             weightedRowSum(scores.data(), last + 1, ctx.cache.keyAt(layer, 0),
-                           ctx.cache.kWidth, rank, latentOut.data());
+                           ctx.cache.kHeadWidth, rank, latentOut.data());
             matvec(l.wvB[size_t(h)], latentOut.data(), heads.data() + (t * c.nHead + h) * m.vHeadDim, row);
         }
     });

@@ -15,11 +15,12 @@ namespace enclave {
 KvCache::KvCache(const ModelConfig &c, int64_t cap) : capacity(cap)
 {
     if (c.isMla()) {
-        kWidth = c.mla.kvLoraRank + c.mla.qkRopeDim;
-        vWidth = 0;
+        kHeadWidth = c.mla.kvLoraRank + c.mla.qkRopeDim;
+        vHeadWidth = 0;
     } else {
-        kWidth = c.nHeadKv * c.headDim;
-        vWidth = c.nHeadKv * c.headDimV;
+        heads = c.nHeadKv;
+        kHeadWidth = c.headDim;
+        vHeadWidth = c.headDimV;
     }
     if (capacity < 1 || capacity > kMaxContext)
         throw std::runtime_error("context length " + std::to_string(capacity) + " is out of range (1.." +
@@ -31,8 +32,8 @@ KvCache::KvCache(const ModelConfig &c, int64_t cap) : capacity(cap)
                                  " for the KV cache, but only " + formatBytes(available) +
                                  " of memory is available; choose a shorter context");
     try {
-        k.assign(size_t(c.nLayer), std::vector<float>(size_t(capacity * kWidth)));
-        v.assign(size_t(c.nLayer), std::vector<float>(size_t(capacity * vWidth)));
+        k.assign(size_t(c.nLayer), std::vector<float>(size_t(heads * capacity * kHeadWidth)));
+        v.assign(size_t(c.nLayer), std::vector<float>(size_t(heads * capacity * vHeadWidth)));
     } catch (const std::bad_alloc &) {
         throw std::runtime_error("out of memory allocating the KV cache (" + formatBytes(bytes) + " for " +
                                  std::to_string(capacity) + " tokens); choose a shorter context");
