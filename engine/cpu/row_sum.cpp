@@ -1,4 +1,4 @@
-// cpuWeightedRowSum: column blocks of 8 (AVX2) or 16 (AVX-512) floats held in registers while every
+// cpuRowDots: a query held against many key rows, one horizontal sum per row. cpuWeightedRowSum: column blocks of 8 (AVX2) or 16 (AVX-512) floats held in registers while every
 // row is added in, one FMA per row and block; j runs in the same order at every level.
 #include "engine/cpu/row_sum.h"
 
@@ -24,7 +24,74 @@ void weightedRowSumPortable(const float *weights, int64_t count, const float *ro
     }
 }
 
+void rowDotsPortable(const float *rows, int64_t count, int64_t stride, const float *x, int64_t width, float *out)
+{
+    for (int64_t j = 0; j < count; ++j) {
+        float s = 0.0f;
+        for (int64_t d = 0; d < width; ++d)
+            s = std::fma(rows[j * stride + d], x[d], s);
+        out[j] = s;
+    }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
+
+#if !defined(__clang__)
+// note: GCC 12's AVX-512 headers self-initialise their "undefined" vectors and trip these warnings.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+// Two rows at a time, 16 columns per FMA, masked at the end of a row; one horizontal sum per row.
+[[gnu::target("avx512f")]] void rowDotsAvx512(const float *rows, int64_t count, int64_t stride, const float *x,
+                                              int64_t width, float *out)
+{
+    int64_t j = 0;
+    for (; j + 2 <= count; j += 2) {
+        const float *r0 = rows + j * stride, *r1 = r0 + stride;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+        for (int64_t d = 0; d < width; d += 16) {
+            const __mmask16 m = width - d >= 16 ? __mmask16(0xffff) : __mmask16((1u << (width - d)) - 1);
+            const __m512 xv = _mm512_maskz_loadu_ps(m, x + d);
+            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r0 + d), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r1 + d), xv, a1);
+        }
+        out[j] = _mm512_reduce_add_ps(a0);
+        out[j + 1] = _mm512_reduce_add_ps(a1);
+    }
+    for (; j < count; ++j) {
+        __m512 a = _mm512_setzero_ps();
+        for (int64_t d = 0; d < width; d += 16) {
+            const __mmask16 m = width - d >= 16 ? __mmask16(0xffff) : __mmask16((1u << (width - d)) - 1);
+            a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, rows + j * stride + d), _mm512_maskz_loadu_ps(m, x + d), a);
+        }
+        out[j] = _mm512_reduce_add_ps(a);
+    }
+}
+
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+[[gnu::target("avx2,fma")]] void rowDotsAvx2(const float *rows, int64_t count, int64_t stride, const float *x,
+                                            int64_t width, float *out)
+{
+    for (int64_t j = 0; j < count; ++j) {
+        const float *r = rows + j * stride;
+        __m256 a = _mm256_setzero_ps();
+        int64_t d = 0;
+        for (; d + 8 <= width; d += 8)
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(r + d), _mm256_loadu_ps(x + d), a);
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        h = _mm_hadd_ps(h, h);
+        h = _mm_hadd_ps(h, h);
+        float s = _mm_cvtss_f32(h);
+        for (; d < width; ++d)
+            s = std::fma(r[d], x[d], s);
+        out[j] = s;
+    }
+}
 
 [[gnu::target("avx512f")]] void weightedRowSumAvx512(const float *weights, int64_t count, const float *rows,
                                                      int64_t stride, int64_t width, float *out)
@@ -98,6 +165,33 @@ WeightedRowSumFn cpuWeightedRowSumAt(CpuKernelLevel level)
     case CpuKernelLevel::Scalar: break;
     }
     return weightedRowSumPortable;
+}
+
+RowDotsFn cpuRowDotsAt(CpuKernelLevel level)
+{
+    switch (level) {
+#if defined(__x86_64__) || defined(__i386__)
+    case CpuKernelLevel::Avx512Vnni: return rowDotsAvx512;
+    case CpuKernelLevel::Avx2: return rowDotsAvx2;
+#else
+    case CpuKernelLevel::Avx512Vnni:
+    case CpuKernelLevel::Avx2: return nullptr;
+#endif
+    case CpuKernelLevel::Scalar: break;
+    }
+    return rowDotsPortable;
+}
+
+RowDotsFn cpuRowDots()
+{
+    static const RowDotsFn best = [] {
+        for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2})
+            if (cpuSupports(level))
+                if (RowDotsFn fn = cpuRowDotsAt(level))
+                    return fn;
+        return rowDotsPortable;
+    }();
+    return best;
 }
 
 WeightedRowSumFn cpuWeightedRowSum()

@@ -147,6 +147,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         chunkAttention(ctx, layer, q.data(), heads.data());
     } else {
         const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
+        const RowDotsFn rowDots = cpuRowDots();
         ctx.pool.parallelFor(n * c.nHead, [&](int64_t begin, int64_t end, int) {
             std::vector<float> scores;
             for (int64_t i = begin; i < end; ++i) {
@@ -154,8 +155,9 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
                 const int64_t last = ctx.firstPos + t; // causal: positions 0..last
                 const float *qh = q.data() + t * qW + h * c.headDim;
                 scores.resize(size_t(last + 1));
-                for (int64_t j = 0; j <= last; ++j)
-                    scores[size_t(j)] = dot(qh, ctx.cache.keyAt(layer, j, kvh), c.headDim) * scale;
+                rowDots(ctx.cache.keyAt(layer, 0, kvh), last + 1, ctx.cache.kHeadWidth, qh, c.headDim, scores.data());
+                for (float &score : scores)
+                    score *= scale;
                 softmax(scores.data(), last + 1);
                 weightedRowSum(scores.data(), last + 1, ctx.cache.valueAt(layer, 0, kvh), ctx.cache.vHeadWidth,
                                c.headDimV, heads.data() + (t * c.nHead + h) * c.headDimV);
