@@ -9,6 +9,8 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/cpu/x86_block_parts.h"
+
 #include <immintrin.h>
 #endif
 
@@ -95,21 +97,6 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
         q[k] = _mm256_sub_epi8(q[k], offset);
 }
 
-// scalesAndMins with AVX2: the 6-bit fields of the 12 packed bytes gathered into two 8-byte
-// groups by word operations, widened and converted in one go.
-[[gnu::target("avx2,fma,f16c")]] inline void scalesAndMinsAvx2(const BlockQ4_K &b, float *scales, float *mins)
-{
-    uint32_t p[3];
-    std::memcpy(p, b.scales, 12);
-    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
-    const uint32_t scalesHigh = (p[2] & m4) | (((p[0] >> 6) & m2) << 4);
-    const uint32_t minsHigh = ((p[2] >> 4) & m4) | (((p[1] >> 6) & m2) << 4);
-    const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[0] & m6), int(scalesHigh), 0, 0)));
-    const __m256 m = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[1] & m6), int(minsHigh), 0, 0)));
-    _mm256_store_ps(scales, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), sc));
-    _mm256_store_ps(mins, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), m));
-}
-
 #if !defined(__clang__)
 // note: GCC 12's AVX-512 headers self-initialise their "undefined" vectors and trip these warnings.
 #pragma GCC diagnostic push
@@ -126,7 +113,7 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
     const __m512i low4 = _mm512_set1_epi32(0x0f);
     for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
         alignas(32) float scales[kGroups], mins[kGroups];
-        scalesAndMinsAvx2(blocks[i], scales, mins);
+        x86::q4kScalesAndMins(blocks[i], scales, mins);
         accMin = _mm256_fmadd_ps(_mm256_load_ps(mins), _mm256_loadu_ps(groupSums + i * kGroups), accMin);
         for (int j = 0; j < kGroups / 2; ++j) {
             const uint8_t *qs = blocks[i].qs + 32 * j;
@@ -141,10 +128,7 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
             accHigh = _mm512_fmadd_ps(_mm512_set1_ps(scales[2 * j + 1]), high, accHigh);
         }
     }
-    __m128 m = _mm_add_ps(_mm256_castps256_ps128(accMin), _mm256_extractf128_ps(accMin, 1));
-    m = _mm_hadd_ps(m, m);
-    m = _mm_hadd_ps(m, m);
-    return _mm512_reduce_add_ps(_mm512_add_ps(accLow, accHigh)) - _mm_cvtss_f32(m);
+    return _mm512_reduce_add_ps(_mm512_add_ps(accLow, accHigh)) - x86::horizontalSum(accMin);
 }
 
 #if !defined(__clang__)
@@ -159,7 +143,7 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
     const __m256i low4 = _mm256_set1_epi32(0x0f);
     for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
         alignas(32) float scales[kGroups], mins[kGroups];
-        scalesAndMinsAvx2(blocks[i], scales, mins);
+        x86::q4kScalesAndMins(blocks[i], scales, mins);
         accMin = _mm256_fmadd_ps(_mm256_load_ps(mins), _mm256_loadu_ps(groupSums + i * kGroups), accMin);
         for (int j = 0; j < kGroups / 2; ++j) {
             const uint8_t *qs = blocks[i].qs + 32 * j;
@@ -175,11 +159,7 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
             accHigh = _mm256_fmadd_ps(_mm256_set1_ps(scales[2 * j + 1]), high, accHigh);
         }
     }
-    const __m256 acc = _mm256_sub_ps(_mm256_add_ps(accLow, accHigh), accMin);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    return _mm_cvtss_f32(s);
+    return x86::horizontalSum(_mm256_sub_ps(_mm256_add_ps(accLow, accHigh), accMin));
 }
 
 [[gnu::target("avx2,fma,f16c")]] float dotQ6KAvx2(int64_t n, const void *weightRow, const float *x, const float *)
@@ -211,11 +191,7 @@ float dotQ6KPortable(int64_t n, const void *weightRow, const float *x, const flo
             }
         }
     }
-    const __m256 acc = _mm256_add_ps(acc0, acc1);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    return _mm_cvtss_f32(s);
+    return x86::horizontalSum(_mm256_add_ps(acc0, acc1));
 }
 
 #endif

@@ -42,13 +42,7 @@ const GemmF32Kernels *cpuGemmF32At(CpuKernelLevel level)
 
 const GemmF32Kernels &cpuGemmF32()
 {
-    static const GemmF32Kernels *const best = [] {
-        for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2})
-            if (cpuSupports(level))
-                if (const GemmF32Kernels *k = cpuGemmF32At(level))
-                    return k;
-        return &kPortable;
-    }();
+    static const GemmF32Kernels *const best = cpuBestAt(cpuGemmF32At);
     return *best;
 }
 

@@ -13,6 +13,8 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/cpu/x86_block_parts.h"
+
 #include <immintrin.h>
 #define ENCLAVE_GEMM_Q8_X86 1
 #endif
@@ -40,15 +42,7 @@ struct Format {
 ENCLAVE_UNPACK void unpackQ4_K(const uint8_t *row, int64_t k0, uint8_t *levels, float *scale, float *offset)
 {
     const auto &b = reinterpret_cast<const BlockQ4_K *>(row)[k0 / kQK_K];
-    uint32_t p[3];
-    std::memcpy(p, b.scales, 12);
-    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
-    const uint32_t scalesHigh = (p[2] & m4) | (((p[0] >> 6) & m2) << 4);
-    const uint32_t minsHigh = ((p[2] >> 4) & m4) | (((p[1] >> 6) & m2) << 4);
-    const __m256 sc = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[0] & m6), int(scalesHigh), 0, 0)));
-    const __m256 m = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_setr_epi32(int(p[1] & m6), int(minsHigh), 0, 0)));
-    _mm256_storeu_ps(scale, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), sc));
-    _mm256_storeu_ps(offset, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.dmin)), m));
+    x86::q4kScalesAndMins(b, scale, offset);
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     for (int j = 0; j < 4; ++j) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b.qs + 32 * j));

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include "engine/cpu/x86_block_parts.h"
+
 #include <immintrin.h>
 #endif
 
@@ -83,10 +85,7 @@ void rowDotsPortable(const float *rows, int64_t count, int64_t stride, const flo
         int64_t d = 0;
         for (; d + 8 <= width; d += 8)
             a = _mm256_fmadd_ps(_mm256_loadu_ps(r + d), _mm256_loadu_ps(x + d), a);
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-        h = _mm_hadd_ps(h, h);
-        h = _mm_hadd_ps(h, h);
-        float s = _mm_cvtss_f32(h);
+        float s = x86::horizontalSum(a);
         for (; d < width; ++d)
             s = std::fma(r[d], x[d], s);
         out[j] = s;
@@ -184,25 +183,13 @@ RowDotsFn cpuRowDotsAt(CpuKernelLevel level)
 
 RowDotsFn cpuRowDots()
 {
-    static const RowDotsFn best = [] {
-        for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2})
-            if (cpuSupports(level))
-                if (RowDotsFn fn = cpuRowDotsAt(level))
-                    return fn;
-        return rowDotsPortable;
-    }();
+    static const RowDotsFn best = cpuBestAt(cpuRowDotsAt);
     return best;
 }
 
 WeightedRowSumFn cpuWeightedRowSum()
 {
-    static const WeightedRowSumFn best = [] {
-        for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2})
-            if (cpuSupports(level))
-                if (WeightedRowSumFn fn = cpuWeightedRowSumAt(level))
-                    return fn;
-        return weightedRowSumPortable;
-    }();
+    static const WeightedRowSumFn best = cpuBestAt(cpuWeightedRowSumAt);
     return best;
 }
 

@@ -174,13 +174,7 @@ SoftmaxFn cpuSoftmaxAt(CpuKernelLevel level)
 
 SoftmaxFn cpuSoftmax()
 {
-    static const SoftmaxFn best = [] {
-        for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2})
-            if (cpuSupports(level))
-                if (SoftmaxFn fn = cpuSoftmaxAt(level))
-                    return fn;
-        return softmaxPortable;
-    }();
+    static const SoftmaxFn best = cpuBestAt(cpuSoftmaxAt);
     return best;
 }
 

@@ -15,6 +15,18 @@ enum class CpuKernelLevel { Scalar, Avx2, Avx512Vnni };
 // The best level this CPU and OS support (detected once; thread-safe).
 CpuKernelLevel cpuBestKernelLevel();
 bool cpuSupports(CpuKernelLevel level);
+
+// The kernel of the best level this CPU supports that provides one, from a kernel family's
+// per-level lookup (`at` returns nullptr for a level without one); nullptr if none does.
+template <typename Kernel>
+Kernel cpuBestAt(Kernel (*at)(CpuKernelLevel))
+{
+    for (CpuKernelLevel level : {CpuKernelLevel::Avx512Vnni, CpuKernelLevel::Avx2, CpuKernelLevel::Scalar})
+        if (cpuSupports(level))
+            if (Kernel kernel = at(level))
+                return kernel;
+    return nullptr;
+}
 // "avx512vnni", "avx2" or "scalar" for cpuBestKernelLevel().
 const char *cpuKernelLevel();
 const char *cpuKernelLevelName(CpuKernelLevel level);
