@@ -45,24 +45,11 @@ void rowDotsPortable(const float *rows, int64_t count, int64_t stride, const flo
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-// Two rows at a time, 16 columns per FMA, masked at the end of a row; one horizontal sum per row.
+// 16 columns per FMA, masked at the end of a row; one horizontal sum per row.
 [[gnu::target("avx512f")]] void rowDotsAvx512(const float *rows, int64_t count, int64_t stride, const float *x,
                                               int64_t width, float *out)
 {
-    int64_t j = 0;
-    for (; j + 2 <= count; j += 2) {
-        const float *r0 = rows + j * stride, *r1 = r0 + stride;
-        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-        for (int64_t d = 0; d < width; d += 16) {
-            const __mmask16 m = width - d >= 16 ? __mmask16(0xffff) : __mmask16((1u << (width - d)) - 1);
-            const __m512 xv = _mm512_maskz_loadu_ps(m, x + d);
-            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r0 + d), xv, a0);
-            a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r1 + d), xv, a1);
-        }
-        out[j] = _mm512_reduce_add_ps(a0);
-        out[j + 1] = _mm512_reduce_add_ps(a1);
-    }
-    for (; j < count; ++j) {
+    for (int64_t j = 0; j < count; ++j) {
         __m512 a = _mm512_setzero_ps();
         for (int64_t d = 0; d < width; d += 16) {
             const __mmask16 m = width - d >= 16 ? __mmask16(0xffff) : __mmask16((1u << (width - d)) - 1);

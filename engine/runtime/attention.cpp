@@ -56,7 +56,7 @@ void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, floa
             const int64_t seen = ctx.firstPos + t0 + queries; // positions the block's last query sees
             const int64_t ld = (seen + kGemmPanelRows - 1) / kGemmPanelRows * kGemmPanelRows;
             scores.resize(size_t(queries * ld));
-            panel.resize(size_t(kGemmPanelRows * std::max(kDepthBlock, c.headDim)));
+            panel.resize(size_t(kGemmPanelRows * kDepthBlock));
             // scores[r, j] = q_r · k_j: the keys are the "weight rows", the queries the "tokens".
             for (int64_t j0 = 0; j0 < seen; j0 += kGemmPanelRows) {
                 const int valid = int(std::min<int64_t>(kGemmPanelRows, seen - j0));

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace enclave {
 
@@ -67,7 +69,6 @@ constexpr int64_t kGemmDepth = 256;
 struct PreparedMatmul {
     const MatmulJob *job = nullptr;
     bool quantized = false;
-    bool streamed = false;
     bool gemm = false;
     bool gemmQ8 = false; // fast precision: 8-bit activations, VNNI
     std::shared_ptr<const Q8Activations> q8;
@@ -76,21 +77,20 @@ struct PreparedMatmul {
     int64_t actBytes = 0;
     VecDotFn quantDot = nullptr;
     DotF32Fn dotRow = nullptr;
-    DotF32FactoredFn dotFactored = nullptr;  // streamed, for formats with a factored kernel
-    std::vector<float> groupSums;            // [n, cols / kDotGroupElems] for dotFactored
-    const GemmF32Kernels *gemmKernels = nullptr;
+    DotF32FactoredFn dotFactored = nullptr;                // few tokens, formats with a factored kernel
+    std::shared_ptr<const std::vector<float>> groupSums; // [n, cols / kDotGroupElems] for dotFactored
 
     int64_t itemRows() const { return gemm ? kGemmPanelRows : gemmQ8 ? kGemmQ8PanelRows : 1; }
     int64_t items() const { return (job->w->rows + itemRows() - 1) / itemRows(); }
 };
 
 // An earlier job of the batch with the same activations (q, k and v share theirs, and so do an
-// expert's gate and up), whose quantized form this one can reuse; nullptr if none.
-const PreparedMatmul *sameActivations(const MatmulJob &job, std::span<const PreparedMatmul> earlier,
-                                      bool PreparedMatmul::*kind)
+// expert's gate and up) whose prepared form `usable` accepts, for this one to reuse; nullptr if none.
+template <typename Usable>
+const PreparedMatmul *sameActivations(const MatmulJob &job, std::span<const PreparedMatmul> earlier, Usable usable)
 {
     for (const PreparedMatmul &e : earlier)
-        if (e.*kind && e.job->x == job.x && e.job->n == job.n && e.job->w->cols == job.w->cols)
+        if (e.job->x == job.x && e.job->n == job.n && e.job->w->cols == job.w->cols && usable(e))
             return &e;
     return nullptr;
 }
@@ -105,8 +105,8 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision, std::spa
         p.dotType = quantTraits(w.type).dotType;
         p.actBytes = quantRowBytes(p.dotType, w.cols);
         p.quantDot = cpuVecDot(w.type);
-        const PreparedMatmul *same = sameActivations(job, earlier, &PreparedMatmul::quantized);
-        if (same && same->dotType == p.dotType) {
+        if (const PreparedMatmul *same = sameActivations(
+                job, earlier, [&](const PreparedMatmul &e) { return e.quantized && e.dotType == p.dotType; })) {
             p.activations = same->activations;
             return p;
         }
@@ -117,23 +117,28 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision, std::spa
         p.activations = std::move(activations);
         return p;
     }
-    p.streamed = !w.blockScales && job.n <= kFusedDotMaxTokens;
-    if (p.streamed) {
+    if (!w.blockScales && job.n <= kFusedDotMaxTokens) { // rows dotted straight from their blocks
         p.dotFactored = cpuDotF32Factored(w.type);
-        if (p.dotFactored) {
-            const int64_t groups = w.cols / kDotGroupElems;
-            p.groupSums.resize(size_t(job.n * groups));
-            for (int64_t t = 0; t < job.n; ++t)
-                cpuGroupSums(job.x + t * w.cols, w.cols, p.groupSums.data() + t * groups);
-        } else {
+        if (!p.dotFactored) {
             p.dotRow = cpuDotF32(w.type);
+            return p;
         }
+        if (const PreparedMatmul *same =
+                sameActivations(job, earlier, [](const PreparedMatmul &e) { return e.groupSums != nullptr; })) {
+            p.groupSums = same->groupSums;
+            return p;
+        }
+        const int64_t groups = w.cols / kDotGroupElems;
+        auto sums = std::make_shared<std::vector<float>>(size_t(job.n * groups));
+        for (int64_t t = 0; t < job.n; ++t)
+            cpuGroupSums(job.x + t * w.cols, w.cols, sums->data() + t * groups);
+        p.groupSums = std::move(sums);
         return p;
     }
     if (precision == MatmulPrecision::Fast && !w.blockScales && w.cols % kGemmQ8Depth == 0 &&
         cpuGemmQ8Supports(w.type)) {
         p.gemmQ8 = true;
-        if (const PreparedMatmul *same = sameActivations(job, earlier, &PreparedMatmul::gemmQ8)) {
+        if (const PreparedMatmul *same = sameActivations(job, earlier, [](const PreparedMatmul &e) { return e.gemmQ8; })) {
             p.q8 = same->q8;
             return p;
         }
@@ -142,8 +147,10 @@ PreparedMatmul prepare(const MatmulJob &job, MatmulPrecision precision, std::spa
         p.q8 = std::move(q8);
         return p;
     }
-    p.gemm = kGemmDepth % quantBlockElems(w.type) == 0;
-    p.gemmKernels = &cpuGemmF32();
+    if (kGemmDepth % quantBlockElems(w.type) != 0)
+        throw std::invalid_argument("matmul: blocks of " + std::string(quantTypeName(w.type)) +
+                                    " do not divide the GEMM depth");
+    p.gemm = true;
     return p;
 }
 
@@ -152,6 +159,7 @@ void computePanel(const PreparedMatmul &p, int64_t r0)
 {
     const Matrix &w = *p.job->w;
     const int valid = int(std::min<int64_t>(kGemmPanelRows, w.rows - r0));
+    const GemmF32Kernels &gemm = cpuGemmF32();
     thread_local std::vector<float> rows, panel;
     rows.resize(size_t(kGemmPanelRows * kGemmDepth));
     panel.resize(size_t(kGemmPanelRows * kGemmDepth));
@@ -159,9 +167,8 @@ void computePanel(const PreparedMatmul &p, int64_t r0)
         const int64_t depth = std::min(kGemmDepth, w.cols - k0);
         for (int i = 0; i < valid; ++i)
             dequantizeMatrixRowRange(w, r0 + i, k0, depth, rows.data() + i * kGemmDepth);
-        p.gemmKernels->pack(rows.data(), kGemmDepth, valid, depth, panel.data());
-        p.gemmKernels->multiply(panel.data(), depth, p.job->x + k0, w.cols, p.job->n, p.job->y + r0, w.rows, valid,
-                                k0 > 0);
+        gemm.pack(rows.data(), kGemmDepth, valid, depth, panel.data());
+        gemm.multiply(panel.data(), depth, p.job->x + k0, w.cols, p.job->n, p.job->y + r0, w.rows, valid, k0 > 0);
     }
 }
 
@@ -206,24 +213,12 @@ void computeItems(const PreparedMatmul &p, int64_t begin, int64_t end)
         const int64_t groups = w.cols / kDotGroupElems;
         for (int64_t r = begin; r < end; ++r)
             for (int64_t t = 0; t < n; ++t)
-                y[t * w.rows + r] = p.dotFactored(w.cols, w.row(r), x + t * w.cols, p.groupSums.data() + t * groups);
+                y[t * w.rows + r] = p.dotFactored(w.cols, w.row(r), x + t * w.cols, p.groupSums->data() + t * groups);
         return;
     }
-    if (p.streamed) {
-        for (int64_t r = begin; r < end; ++r)
-            for (int64_t t = 0; t < n; ++t)
-                y[t * w.rows + r] = p.dotRow(w.cols, w.row(r), x + t * w.cols);
-        return;
-    }
-    // A format whose blocks do not divide the GEMM depth: a dequantised row dotted with every token.
-    thread_local std::vector<float> row;
-    row.resize(size_t(w.cols));
-    const VecDotFn dotF32 = cpuVecDot(QuantType::F32);
-    for (int64_t r = begin; r < end; ++r) {
-        dequantizeMatrixRow(w, r, row.data());
+    for (int64_t r = begin; r < end; ++r) // rows dotted straight from their blocks
         for (int64_t t = 0; t < n; ++t)
-            y[t * w.rows + r] = dotF32(w.cols, row.data(), x + t * w.cols);
-    }
+            y[t * w.rows + r] = p.dotRow(w.cols, w.row(r), x + t * w.cols);
 }
 
 } // namespace
