@@ -60,7 +60,7 @@ DotF32Fn chunkedAt(QuantType type)
 {
     using enum QuantType;
     return pickChunked<kLevel, F8_E4M3, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K,
-                       IQ4_NL, IQ4_XS>(type);
+                       IQ4_NL, IQ4_XS, IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, MXFP4>(type);
 }
 
 template <CpuKernelLevel kLevel>

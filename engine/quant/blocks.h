@@ -139,4 +139,96 @@ static_assert(sizeof(BlockIQ4_XS) == 136, "IQ4_XS block size");
 // The 16 non-linear levels of IQ4_NL and IQ4_XS.
 constexpr int8_t kIq4nlValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
+// The codebook formats (IQ1_*, IQ2_*, IQ3_*): each group of 8 (or 4) elements is one point of a
+// fixed codebook (quant/iq_grids.h) given by an index, with a sign bit per element where the
+// codebook holds magnitudes. A 7-bit sign field s stands for 8 signs: bit j of s is element j's,
+// and element 7's is the parity of s (an even number of negatives). Group scales of 4 bits ls
+// give odd multipliers (2 ls + 1). Element order follows the groups: 32 elements per sub-block ib.
+
+// IQ2_XXS: per sub-block of 32 two little-endian uint32 a0, a1 in qs[4 ib .. 4 ib + 3]: byte l of
+// a0 indexes the 256-point grid for elements 8 l .. 8 l + 7; a1 holds 4 sign fields of 7 bits
+// (field l at bit 7 l) and the scale ls in bits 28..31; x = d * (0.5 + ls) * 0.25 * grid * sign.
+struct BlockIQ2_XXS {
+    uint16_t d;
+    uint16_t qs[kQK_K / 8];
+};
+static_assert(sizeof(BlockIQ2_XXS) == 66, "IQ2_XXS block size");
+
+// IQ2_XS: qs[4 ib + l] holds a 9-bit index into the 512-point grid and a sign field in bits 9..15;
+// the scale of elements 16 h .. 16 h + 15 of sub-block ib is nibble h of scales[ib].
+struct BlockIQ2_XS {
+    uint16_t d;
+    uint16_t qs[kQK_K / 8];
+    uint8_t scales[kQK_K / 32];
+};
+static_assert(sizeof(BlockIQ2_XS) == 74, "IQ2_XS block size");
+
+// IQ2_S: 10-bit indices into the 1024-point grid, low 8 bits in qs[4 ib + l] and bits 8-9 at bits
+// 2 l of qh[ib]; 8 plain sign bits per group of 8 in qs[32 + 4 ib + l]; scales as IQ2_XS.
+struct BlockIQ2_S {
+    uint16_t d;
+    uint8_t qs[kQK_K / 4];
+    uint8_t qh[kQK_K / 32];
+    uint8_t scales[kQK_K / 32];
+};
+static_assert(sizeof(BlockIQ2_S) == 82, "IQ2_S block size");
+
+// IQ3_XXS: 8-bit indices into the 256-point grid of 4 magnitudes, qs[8 ib + k] for elements
+// 4 k .. 4 k + 3 of sub-block ib; then per sub-block a little-endian uint32 at qs[64 + 4 ib]
+// with 4 sign fields (one per 8 elements) and ls in bits 28..31; x = d * (0.5 + ls) * 0.5 * grid * sign.
+struct BlockIQ3_XXS {
+    uint16_t d;
+    uint8_t qs[3 * kQK_K / 8];
+};
+static_assert(sizeof(BlockIQ3_XXS) == 98, "IQ3_XXS block size");
+
+// IQ3_S: 9-bit indices into the 512-point grid of 4 magnitudes: low 8 bits in qs[8 ib + k], bit 8
+// at bit k of qh[ib]; 8 plain sign bits per 8 elements in signs[4 ib + l]; the scale of sub-block ib
+// is nibble ib % 2 of scales[ib / 2], x = d * (1 + 2 ls) * grid * sign.
+struct BlockIQ3_S {
+    uint16_t d;
+    uint8_t qs[kQK_K / 4];
+    uint8_t qh[kQK_K / 32];
+    uint8_t signs[kQK_K / 8];
+    uint8_t scales[kQK_K / 64];
+};
+static_assert(sizeof(BlockIQ3_S) == 110, "IQ3_S block size");
+
+// IQ1_S: 11-bit indices into the 2048-point grid of values -1, 0, 1: low 8 bits in qs[4 ib + l],
+// bits 8-10 at bits 3 l of qh[ib]; bits 12-14 of qh[ib] are ls and bit 15 the sign of the shift;
+// x = d * (2 ls + 1) * (grid +- kIq1Delta).
+struct BlockIQ1_S {
+    uint16_t d;
+    uint8_t qs[kQK_K / 8];
+    uint16_t qh[kQK_K / 32];
+};
+static_assert(sizeof(BlockIQ1_S) == 50, "IQ1_S block size");
+
+// IQ1_M: indices as IQ1_S but bits 8-10 of group l's index in nibble l % 2 of qh[2 ib + l / 2], whose
+// bit 3 is the sign of that group's shift; 3-bit scales, four per little-endian uint16 of scales
+// (groups of 16 elements, ls at bit 3 j of word ib / 2 for j = 2 (ib % 2) + h); the f16 super-block
+// scale is the top nibbles of the four words, word k's at bit 4 k; x = d * (2 ls + 1) * (grid +- kIq1Delta).
+struct BlockIQ1_M {
+    uint8_t qs[kQK_K / 8];
+    uint8_t qh[kQK_K / 16];
+    uint8_t scales[kQK_K / 32];
+};
+static_assert(sizeof(BlockIQ1_M) == 56, "IQ1_M block size");
+
+// The shift of the IQ1 grids' values.
+constexpr float kIq1Delta = 0.125f;
+
+// MXFP4 (OCP microscaling FP4): blocks of 32 e2m1 values with a shared power-of-two scale e (e8m0,
+// 2^(e - 127)). Stored as doubled values, kMxfp4Values[q] * 2^(e - 128); element j < 16 is the low
+// nibble of qs[j], element j + 16 the high nibble (as Q4_0).
+constexpr int kQKMxfp4 = 32;
+struct BlockMXFP4 {
+    uint8_t e;
+    uint8_t qs[kQKMxfp4 / 2];
+};
+static_assert(sizeof(BlockMXFP4) == 17, "MXFP4 block size");
+
+// The e2m1 values 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives, doubled.
+constexpr int8_t kMxfp4Values[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
 } // namespace enclave

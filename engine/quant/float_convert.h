@@ -76,4 +76,12 @@ inline float e4m3ToFp32(uint8_t v)
     return (v & 0x80) ? -r : r;
 }
 
+// MXFP4's block scale: e8m0 e is 2^(e - 127); the stored values are doubled, so the scale applied
+// to them is 2^(e - 128) (subnormal for e < 2). Exact.
+inline float e8m0HalfToFp32(uint8_t e)
+{
+    const uint32_t bits = e < 2 ? 0x00200000u << e : uint32_t(e - 1) << 23;
+    return std::bit_cast<float>(bits);
+}
+
 } // namespace enclave

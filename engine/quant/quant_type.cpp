@@ -30,7 +30,7 @@ int64_t quantDataAlignment(QuantType type)
 {
     if (type == QuantType::F32)
         return 4;
-    return type == QuantType::F8_E4M3 ? 1 : 2;
+    return type == QuantType::F8_E4M3 || type == QuantType::MXFP4 ? 1 : 2;
 }
 
 } // namespace enclave

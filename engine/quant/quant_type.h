@@ -23,9 +23,17 @@ enum class QuantType : uint32_t {
     Q5_K = 13,
     Q6_K = 14,
     Q8_K = 15,
+    IQ2_XXS = 16,
+    IQ2_XS = 17,
+    IQ3_XXS = 18,
+    IQ1_S = 19,
     IQ4_NL = 20,
+    IQ3_S = 21,
+    IQ2_S = 22,
     IQ4_XS = 23,
+    IQ1_M = 29,
     BF16 = 30,
+    MXFP4 = 39,
     // Engine-only formats: not GGUF ids, so quantTypeFromGguf() never returns them.
     F8_E4M3 = 0x1000, // float8 e4m3fn (DeepSeek-V3 safetensors)
 };
@@ -40,7 +48,7 @@ int64_t quantBlockElems(QuantType type);
 // Bytes per block.
 int64_t quantBlockBytes(QuantType type);
 // Byte alignment the kernels need for a tensor's data: 4 for F32 (read as float), 1 for the
-// single-byte F8_E4M3, 2 for everything else (f16 scales lead every block).
+// single-byte F8_E4M3 and for MXFP4 (17-byte blocks), 2 for everything else (16-bit fields).
 int64_t quantDataAlignment(QuantType type);
 // Bytes of a row of n elements; n must be a multiple of quantBlockElems(type).
 inline int64_t quantRowBytes(QuantType type, int64_t n) { return n / quantBlockElems(type) * quantBlockBytes(type); }

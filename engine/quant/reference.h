@@ -31,8 +31,26 @@ ENCLAVE_REF_FORMAT(q5_k)
 ENCLAVE_REF_FORMAT(q6_k)
 ENCLAVE_REF_FORMAT(iq4_nl)
 ENCLAVE_REF_FORMAT(iq4_xs)
+ENCLAVE_REF_FORMAT(mxfp4)
 
 #undef ENCLAVE_REF_FORMAT
+
+// The codebook formats have no quantizer (files of them are made with an importance matrix).
+#define ENCLAVE_REF_READ_ONLY_FORMAT(ns)                                                           \
+    namespace ns {                                                                                 \
+    void dequantizeRow(const void *src, float *dst, int64_t n);                                    \
+    float vecDot(int64_t n, const void *weightRow, const void *activationRow);                     \
+    }
+
+ENCLAVE_REF_READ_ONLY_FORMAT(iq1_s)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq1_m)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq2_xxs)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq2_xs)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq2_s)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq3_xxs)
+ENCLAVE_REF_READ_ONLY_FORMAT(iq3_s)
+
+#undef ENCLAVE_REF_READ_ONLY_FORMAT
 
 // float8 e4m3fn has no quantizer (checkpoints arrive already in it).
 namespace f8_e4m3 {

@@ -15,6 +15,10 @@ namespace {
     QuantTraits{QuantType::T, #T, elems, bytes, ref::ns::dequantizeRow, ref::ns::quantizeRow,      \
                 QuantType::dot, ref::ns::vecDot}
 
+#define ENCLAVE_READ_ONLY_TRAITS(T, ns, bytes)                                                     \
+    QuantTraits{QuantType::T, #T, kQK_K, bytes, ref::ns::dequantizeRow, nullptr, QuantType::Q8_K,  \
+                ref::ns::vecDot}
+
 constexpr std::array kTraits = {
     ENCLAVE_TRAITS(F32, f32, 1, 4, F32),
     ENCLAVE_TRAITS(F16, f16, 1, 2, F32),
@@ -35,9 +39,18 @@ constexpr std::array kTraits = {
     ENCLAVE_TRAITS(Q8_K, q8_k, kQK_K, sizeof(BlockQ8_K), Q8_K),
     ENCLAVE_TRAITS(IQ4_NL, iq4_nl, kQK4_0, sizeof(BlockIQ4_NL), Q8_0),
     ENCLAVE_TRAITS(IQ4_XS, iq4_xs, kQK_K, sizeof(BlockIQ4_XS), Q8_K),
+    ENCLAVE_TRAITS(MXFP4, mxfp4, kQKMxfp4, sizeof(BlockMXFP4), Q8_0),
+    ENCLAVE_READ_ONLY_TRAITS(IQ1_S, iq1_s, sizeof(BlockIQ1_S)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ1_M, iq1_m, sizeof(BlockIQ1_M)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ2_XXS, iq2_xxs, sizeof(BlockIQ2_XXS)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ2_XS, iq2_xs, sizeof(BlockIQ2_XS)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ2_S, iq2_s, sizeof(BlockIQ2_S)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ3_XXS, iq3_xxs, sizeof(BlockIQ3_XXS)),
+    ENCLAVE_READ_ONLY_TRAITS(IQ3_S, iq3_s, sizeof(BlockIQ3_S)),
 };
 
 #undef ENCLAVE_TRAITS
+#undef ENCLAVE_READ_ONLY_TRAITS
 
 } // namespace
 

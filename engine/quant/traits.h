@@ -20,10 +20,11 @@ struct QuantTraits {
     int64_t blockBytes;
     // n elements (a multiple of blockElems) from src blocks into dst floats; bit-exact with GGUF.
     DequantizeRowFn dequantizeRow;
-    // Reference quantizer (round to nearest, scale search for k-quants); nullptr if none.
+    // Reference quantizer (round to nearest, scale search for k-quants); nullptr for the codebook
+    // formats (IQ1-IQ3), which Enclave reads but does not write.
     QuantizeRowFn quantizeRow;
-    // Activation format vecDot wants: Q8_0 for legacy quants and IQ4_NL, Q8_K for k-quants and
-    // IQ4_XS, F32 for float formats.
+    // Activation format vecDot wants: Q8_0 for the formats of 32-element blocks (legacy quants,
+    // IQ4_NL, MXFP4), Q8_K for those of 256 (k-quants, IQ1-IQ4_XS), F32 for float formats.
     QuantType dotType;
     // Scalar reference: weight row in this format . activation row already quantized to dotType.
     VecDotFn vecDot;

@@ -93,7 +93,7 @@ std::vector<Corruption> corruptions()
              patch(b, tensorInfo(b, "a.weight") + 12, uint64_t(1) << 40);
          },
          "overflows", kDamaged},
-        {"unsupported type", u32At("b.weight", 4 + 16, 16), "IQ2_XXS (id 16) is not supported", kType},
+        {"unsupported type", u32At("b.weight", 4 + 16, 24), "I8 (id 24) is not supported", kType},
         {"unknown type", u32At("b.weight", 4 + 16, 200), "unknown tensor type id 200", kType},
         {"row not whole blocks", u64At("b.weight", 4, 48),
          "row length 48 is not a multiple of the Q8_0 block size 32", kDamaged},

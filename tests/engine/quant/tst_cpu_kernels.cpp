@@ -33,22 +33,10 @@ const int64_t kFloatLengths[] = {1, 7, 8, 9, 31, 32, 33, 63, 64, 65, 100, 1000, 
 
 const CpuKernelLevel kSimdLevels[] = {CpuKernelLevel::Avx2, CpuKernelLevel::Avx512Vnni};
 
-// Random F8_E4M3 bytes without the NaN codes.
-std::vector<uint8_t> randomE4m3(int64_t n, uint32_t seed)
-{
-    std::mt19937 rng(seed);
-    std::vector<uint8_t> bytes(static_cast<size_t>(n));
-    for (uint8_t &b : bytes) {
-        do
-            b = uint8_t(rng());
-        while ((b & 0x7f) == 0x7f);
-    }
-    return bytes;
-}
-
 std::vector<uint8_t> weightRow(QuantType type, int64_t n, uint32_t seed)
 {
-    return type == QuantType::F8_E4M3 ? randomE4m3(n, seed) : quantizeRow(type, randomRow(n, seed));
+    // Formats without a quantizer (F8_E4M3, the IQ codebooks): random valid blocks.
+    return quantTraits(type).quantizeRow ? quantizeRow(type, randomRow(n, seed)) : randomBlocks(type, n, seed);
 }
 
 void addLevelRows()
@@ -121,7 +109,7 @@ private slots:
         for (QuantType type : allFormats()) {
             const enclave::VecDotFn kernel = enclave::cpuVecDotAt(level, type);
             const enclave::QuantTraits &t = quantTraits(type);
-            if (!kernel || t.blockElems == 1)
+            if (!kernel || t.blockElems == 1 || !t.quantizeRow)
                 continue;
             const std::vector<uint8_t> w = quantizeRow(type, extreme), a = activationBytes(t.dotType, extreme);
             const double want = t.vecDot(n, w.data(), a.data());

@@ -35,67 +35,12 @@ constexpr int kBenchRepeats = 3;
 const QuantType kQuantFormats[] = {
     QuantType::Q4_K, QuantType::Q6_K, QuantType::Q8_0, QuantType::Q5_K,   QuantType::Q4_0,   QuantType::Q3_K,
     QuantType::Q2_K, QuantType::Q5_0, QuantType::Q4_1, QuantType::Q5_1,   QuantType::IQ4_NL, QuantType::IQ4_XS,
+    QuantType::IQ1_S, QuantType::IQ1_M, QuantType::IQ2_XXS, QuantType::IQ2_XS, QuantType::IQ2_S, QuantType::IQ3_XXS,
+    QuantType::IQ3_S, QuantType::MXFP4,
 };
 const QuantType kOtherFormats[] = {QuantType::F32, QuantType::F16, QuantType::BF16, QuantType::F8_E4M3,
                                    QuantType::Q8_1, QuantType::Q8_K};
 const CpuKernelLevel kLevels[] = {CpuKernelLevel::Scalar, CpuKernelLevel::Avx2, CpuKernelLevel::Avx512Vnni};
-
-// Offsets of a block's f16 scale fields (d, dmin or m), or of the f32 scale of Q8_K.
-std::vector<size_t> halfScaleOffsets(QuantType type)
-{
-    using enum QuantType;
-    switch (type) {
-    case Q4_1: return {offsetof(enclave::BlockQ4_1, d), offsetof(enclave::BlockQ4_1, m)};
-    case Q5_1: return {offsetof(enclave::BlockQ5_1, d), offsetof(enclave::BlockQ5_1, m)};
-    case Q8_1: return {offsetof(enclave::BlockQ8_1, d), offsetof(enclave::BlockQ8_1, s)};
-    case Q2_K: return {offsetof(enclave::BlockQ2_K, d), offsetof(enclave::BlockQ2_K, dmin)};
-    case Q3_K: return {offsetof(enclave::BlockQ3_K, d)};
-    case Q4_K: return {offsetof(enclave::BlockQ4_K, d), offsetof(enclave::BlockQ4_K, dmin)};
-    case Q5_K: return {offsetof(enclave::BlockQ5_K, d), offsetof(enclave::BlockQ5_K, dmin)};
-    case Q6_K: return {offsetof(enclave::BlockQ6_K, d)};
-    case IQ4_XS: return {offsetof(enclave::BlockIQ4_XS, d)};
-    default: return {0}; // Q4_0, Q5_0, Q8_0, IQ4_NL: d first
-    }
-}
-
-// A random valid scale: zero, or +-2^[-12, 2) times [1, 2) (subnormal halves included).
-float randomScale(std::mt19937 &rng)
-{
-    if (rng() % 8 == 0)
-        return 0.0f;
-    const float magnitude = std::ldexp(1.0f + float(rng() % 1024) / 1024.0f, int(rng() % 14) - 12);
-    return rng() % 2 ? magnitude : -magnitude;
-}
-
-// n elements of random blocks: random bytes (every bit pattern of the levels and packed scales is
-// valid) with the float scale fields overwritten by randomScale(). Float formats: N(0, 1) values.
-std::vector<uint8_t> randomWeights(QuantType type, int64_t n, uint32_t seed)
-{
-    const enclave::QuantTraits &t = quantTraits(type);
-    if (type == QuantType::F32 || type == QuantType::F16 || type == QuantType::BF16)
-        return quantizeRow(type, randomRow(n, seed));
-    std::mt19937 rng(seed);
-    std::vector<uint8_t> bytes(size_t(enclave::quantRowBytes(type, n)));
-    for (uint8_t &b : bytes)
-        b = uint8_t(rng());
-    if (type == QuantType::F8_E4M3) {
-        for (uint8_t &b : bytes)
-            b = (b & 0x7f) == 0x7f ? 0 : b; // no NaN codes
-        return bytes;
-    }
-    for (size_t block = 0; block < bytes.size(); block += size_t(t.blockBytes)) {
-        if (type == QuantType::Q8_K) {
-            const float d = randomScale(rng);
-            std::memcpy(&bytes[block + offsetof(enclave::BlockQ8_K, d)], &d, sizeof d);
-            continue;
-        }
-        for (size_t offset : halfScaleOffsets(type)) {
-            const uint16_t h = enclave::fp32ToFp16(randomScale(rng));
-            std::memcpy(&bytes[block + offset], &h, sizeof h);
-        }
-    }
-    return bytes;
-}
 
 struct Reference {
     double dot;    // sum of w_i x_i in double, w the reference dequantization
@@ -116,7 +61,7 @@ QString checkDot(QuantType type, Kernel &&kernel)
     for (int64_t blocks = 1; blocks <= kMaxBlocks; ++blocks) {
         const int64_t n = blocks * blockElems;
         const uint32_t seed = uint32_t(n) * 31 + uint32_t(type);
-        const std::vector<uint8_t> w = randomWeights(type, n, seed);
+        const std::vector<uint8_t> w = randomBlocks(type, n, seed);
         const std::vector<float> x = randomRow(n, seed + 1);
         const Reference want = referenceDot(type, w, x);
         const double got = kernel(n, w.data(), x.data());
@@ -143,7 +88,7 @@ QString checkDequantize(QuantType type, enclave::DequantizeRowFn fast)
     const int64_t blockElems = std::max<int64_t>(quantTraits(type).blockElems, 32);
     for (int64_t blocks = 1; blocks <= kMaxBlocks; ++blocks) {
         const int64_t n = blocks * blockElems;
-        const std::vector<uint8_t> w = randomWeights(type, n, uint32_t(n) * 17 + uint32_t(type));
+        const std::vector<uint8_t> w = randomBlocks(type, n, uint32_t(n) * 17 + uint32_t(type));
         const std::vector<float> want = dequantizeRow(type, w, n);
         std::vector<float> got(size_t(n), -1.0f);
         fast(w.data(), got.data(), n);
@@ -260,7 +205,7 @@ private slots:
                                     std::vector<QuantType>(std::begin(kOtherFormats), std::end(kOtherFormats))}) {
             for (QuantType type : formats) {
                 const int64_t n = 4 * std::max<int64_t>(quantTraits(type).blockElems, 32);
-                const std::vector<uint8_t> w = randomWeights(type, n, 5);
+                const std::vector<uint8_t> w = randomBlocks(type, n, 5);
                 std::vector<float> got(static_cast<size_t>(n));
                 enclave::cpuDequantizeRowFast(type, w.data(), got.data(), n);
                 QVERIFY2(std::memcmp(got.data(), dequantizeRow(type, w, n).data(), size_t(n) * sizeof(float)) == 0,
@@ -289,7 +234,7 @@ private slots:
             if (!fused && !fast)
                 continue;
             const int64_t rowBytes = enclave::quantRowBytes(type, kBenchCols);
-            const std::vector<uint8_t> w = randomWeights(type, kBenchRows * kBenchCols, 7);
+            const std::vector<uint8_t> w = randomBlocks(type, kBenchRows * kBenchCols, 7);
             const int64_t bytes = int64_t(w.size());
             auto rowAt = [&](int64_t r) { return w.data() + r * rowBytes; };
             const double fusedGBps = !fused ? 0 : bestGBps(bytes, [&] {

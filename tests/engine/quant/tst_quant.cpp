@@ -41,6 +41,7 @@ double roundTripLimit(QuantType type)
     case QuantType::Q3_K: return stepLimit(8, 16);
     case QuantType::Q4_0: case QuantType::Q4_1: case QuantType::Q4_K:
     case QuantType::IQ4_NL: case QuantType::IQ4_XS: return stepLimit(16, 32);
+    case QuantType::MXFP4: return stepLimit(8, 32); // e2m1: 3 bits of magnitude with a coarse power-of-two scale
     case QuantType::Q5_0: case QuantType::Q5_1: case QuantType::Q5_K: return stepLimit(32, 32);
     case QuantType::Q6_K: return stepLimit(64, 16);
     case QuantType::Q8_0: case QuantType::Q8_1: return stepLimit(255, 32);
@@ -59,19 +60,6 @@ double relativeRms(const std::vector<float> &x, const std::vector<float> &y)
         ref += double(x[i]) * x[i];
     }
     return std::sqrt(err / ref);
-}
-
-// Random F8_E4M3 bytes without the NaN codes.
-std::vector<uint8_t> randomE4m3(int64_t n, uint32_t seed)
-{
-    std::mt19937 rng(seed);
-    std::vector<uint8_t> bytes(static_cast<size_t>(n));
-    for (uint8_t &b : bytes) {
-        do
-            b = uint8_t(rng());
-        while ((b & 0x7f) == 0x7f);
-    }
-    return bytes;
 }
 
 void addFormatRows(bool withQuantizerOnly)
@@ -124,6 +112,10 @@ private slots:
             {QuantType::Q4_K, 256, 144, QuantType::Q8_K}, {QuantType::Q5_K, 256, 176, QuantType::Q8_K},
             {QuantType::Q6_K, 256, 210, QuantType::Q8_K}, {QuantType::Q8_K, 256, 292, QuantType::Q8_K},
             {QuantType::IQ4_NL, 32, 18, QuantType::Q8_0}, {QuantType::IQ4_XS, 256, 136, QuantType::Q8_K},
+            {QuantType::IQ1_S, 256, 50, QuantType::Q8_K},  {QuantType::IQ1_M, 256, 56, QuantType::Q8_K},
+            {QuantType::IQ2_XXS, 256, 66, QuantType::Q8_K}, {QuantType::IQ2_XS, 256, 74, QuantType::Q8_K},
+            {QuantType::IQ2_S, 256, 82, QuantType::Q8_K},  {QuantType::IQ3_XXS, 256, 98, QuantType::Q8_K},
+            {QuantType::IQ3_S, 256, 110, QuantType::Q8_K}, {QuantType::MXFP4, 32, 17, QuantType::Q8_0},
         };
         QCOMPARE(std::size(expected), allFormats().size());
         for (const auto &e : expected) {
@@ -139,11 +131,11 @@ private slots:
     {
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, quantTraits(QuantType(4)));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, enclave::quantBlockBytes(QuantType(999)));
-        QVERIFY(!enclave::findQuantTraits(QuantType(16)));
+        QVERIFY(!enclave::findQuantTraits(QuantType(24))); // GGUF I8: a tensor type, not a weight format
         QCOMPARE(enclave::quantTypeName(QuantType(999)), std::string_view("unknown"));
         QVERIFY(!enclave::quantTypeFromGguf(4));      // Q4_2, long gone
         QVERIFY(!enclave::quantTypeFromGguf(0x1000)); // engine-only id
-        QVERIFY(!enclave::quantTypeFromGguf(39));
+        QVERIFY(!enclave::quantTypeFromGguf(40));
     }
 
     void roundTrip_data() { addFormatRows(true); }
@@ -201,7 +193,7 @@ private slots:
         for (int64_t blocks : kBlockCounts) {
             const int64_t n = blocks * (t.blockElems == 1 ? 37 : t.blockElems);
             const std::vector<uint8_t> w = t.quantizeRow ? quantizeRow(type, randomRow(n, uint32_t(n)))
-                                                         : randomE4m3(n, uint32_t(n));
+                                                         : randomBlocks(type, n, uint32_t(n));
             const std::vector<uint8_t> a = activationBytes(t.dotType, randomRow(n, uint32_t(n) + 1));
             const std::vector<float> wf = dequantizeRow(type, w, n);
             const std::vector<float> af = dequantizeRow(t.dotType, a, n);

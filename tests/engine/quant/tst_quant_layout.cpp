@@ -60,6 +60,46 @@ Q_DECLARE_METATYPE(Probes)
 class TestQuantLayout : public QObject {
     Q_OBJECT
 
+    // The codebook formats. Points used, from the codebooks (iq_grids.h): IQ2 point 0 = eight 8s,
+    // point 1 = 43 then seven 8s, IQ2_S point 256 = 25 25 25 25 25 8 25 8; IQ3_XXS point 0 = four 4s,
+    // point 1 = 20 4 4 4; IQ3_S point 0 = four 1s, point 1 = 3 1 1 1, point 256 = 7 5 9 5; IQ1 point 0 =
+    // eight -1s, point 1 = 1 then seven -1s, point 256 = -1 0 1 0 1 -1 0 -1, point 2047 = eight 1s.
+    template <typename Add>
+    static void addCodebookRows(Add &&add)
+    {
+        // d @0, per sub-block two uint32 @2 + 8 ib: grid bytes, then 4 sign fields of 7 bits and ls << 28.
+        // Sub-block 0: groups 1, 0, 0, 0; field 0 = 1 (element 0 negative, odd parity: element 7 too); ls 3.
+        add("IQ2_XXS", QuantType::IQ2_XXS, Bytes(66).u16(0, kHalfOne).set(2, {1, 0, 0, 0, 0x01, 0, 0, 0x30}),
+            {{0, -37.625f}, {1, 7.0f}, {7, -7.0f}, {8, 7.0f}, {32, 1.0f}, {255, 1.0f}});
+        // d @0, qs uint16 @2 (9-bit index | field << 9), scales @66 (nibble per 16 elements).
+        add("IQ2_XS", QuantType::IQ2_XS, Bytes(74).u16(0, kHalfOne).u16(2, 1 | (3 << 9)).set(66, {0x52}),
+            {{0, -26.875f}, {1, -5.0f}, {2, 5.0f}, {7, 5.0f}, {16, 11.0f}, {32, 1.0f}});
+        // d @0, qs @2 (low index bits), signs @34, qh @66 (bits 2l: index bits 8-9), scales @74.
+        add("IQ2_S", QuantType::IQ2_S,
+            Bytes(82).u16(0, kHalfOne).set(34, {0x80, 0x01}).set(66, {0x04}).set(74, {0x31}),
+            {{0, 3.0f}, {7, -3.0f}, {8, -9.375f}, {13, 3.0f}, {14, 9.375f}, {16, 7.0f}});
+        // d @0, grid bytes @2 (4 elements each), per sub-block uint32 @66 + 4 ib: sign fields, ls << 28.
+        add("IQ3_XXS", QuantType::IQ3_XXS, Bytes(98).u16(0, kHalfOne).set(2, {1, 0}).set(66, {0x11, 0, 0, 0x20}),
+            {{0, -25.0f}, {1, 5.0f}, {4, -5.0f}, {7, 5.0f}, {32, 1.0f}});
+        // d @0, qs @2, qh @66 (bit k: index bit 8 of qs[8 ib + k]), signs @74, scales @106: x = d (1 + 2 ls) g.
+        add("IQ3_S", QuantType::IQ3_S,
+            Bytes(110).u16(0, kHalfHalf).set(2, {0, 1}).set(66, {0x01}).set(74, {0x22}).set(106, {0x21}),
+            {{0, 10.5f}, {1, -7.5f}, {2, 13.5f}, {4, 4.5f}, {5, -1.5f}, {32, 2.5f}, {64, 0.5f}});
+        // d @0, qs @2, qh uint16 @34: index bits 8-10 at 3 l, ls at 12-14, shift sign at 15.
+        add("IQ1_S", QuantType::IQ1_S, Bytes(50).u16(0, kHalfOne).set(2, {0, 0xff}).u16(34, 0xa039),
+            {{0, -5.625f}, {1, -0.625f}, {2, 4.375f}, {8, 4.375f}, {16, -5.625f}, {32, -0.875f}});
+        // qs @0, qh @32 (nibble per group: index bits 8-10, shift sign), scales @48: four uint16 words
+        // with 3-bit ls per 16 elements and the f16 d in their top nibbles (1.0 = 0x3c00).
+        add("IQ1_M", QuantType::IQ1_M,
+            Bytes(56).set(2, {1}).set(32, {0x09}).u16(48, 0x0011).u16(52, 0xc000).u16(54, 0x3000),
+            {{0, -3.375f}, {2, 2.625f}, {8, -2.625f}, {16, 5.625f}, {17, -4.375f}, {64, -0.875f}});
+        // e @0, qs @1 (nibbles as Q4_0): x = kMxfp4Values[q] 2^(e - 128), the e2m1 value times 2^(e - 127).
+        add("MXFP4", QuantType::MXFP4, Bytes(17).set(0, {127}).fill(1, 16, rampNibbles),
+            {{0, 0.0f}, {5, 3.0f}, {7, 6.0f}, {9, -0.5f}, {15, -6.0f}, {16, -6.0f}, {31, 0.0f}});
+        add("MXFP4 smallest scale", QuantType::MXFP4, Bytes(17).set(0, {0}).fill(1, 16, rampNibbles),
+            {{7, std::ldexp(3.0f, -126)}, {1, std::ldexp(1.0f, -128)}});
+    }
+
 private slots:
     void knownBlocks_data()
     {
@@ -96,6 +136,7 @@ private slots:
         add("IQ4_NL", QuantType::IQ4_NL, Bytes(18).u16(0, kHalfHalf).fill(2, 16, rampNibbles),
             {{0, -63.5f}, {5, -17.5f}, {8, 0.5f}, {16, 56.5f}, {20, 19.0f}, {31, -63.5f}});
         addKQuantRows(add);
+        addCodebookRows(add);
     }
 
     void knownBlocks()
