@@ -33,6 +33,23 @@ constexpr int64_t kTileFloats = int64_t(16) << 20;
 // Tokens whose logits are projected at once.
 constexpr int64_t kLogitRows = 32;
 
+// The model features the CUDA forward pass lacks, named for the fall-back message ("" if none).
+std::string featuresNotOnCuda(const ModelConfig &c)
+{
+    std::string missing;
+    auto add = [&](bool used, const char *name) {
+        if (used)
+            missing += (missing.empty() ? "" : ", ") + std::string(name);
+    };
+    add(c.attnOutputBias, "attention output bias");
+    add(c.attnSinks, "attention sinks");
+    add(c.slidingWindow > 0 && !c.slidingLayers.empty(), "sliding-window attention");
+    add(c.moe.expertBiases, "expert biases");
+    add(c.moe.activation != ExpertActivation::SwiGlu, "clamped SwiGLU");
+    add(c.family == ArchFamily::GptOss, "router bias");
+    return missing;
+}
+
 int64_t kvFloatsPerPosition(const ModelConfig &c)
 {
     if (c.isMla())
@@ -91,6 +108,8 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     if (options.device < 0 || options.device >= devices)
         throw std::runtime_error("GPU " + std::to_string(options.device) + " does not exist (" +
                                  std::to_string(devices) + " found)");
+    if (const std::string missing = featuresNotOnCuda(c); !missing.empty())
+        throw std::runtime_error("the CUDA backend does not run this model's " + missing + " yet");
     CUDA_CHECK(cudaSetDevice(options.device));
     m_gemm = std::make_unique<CublasGemm>(); // its handle belongs to the device selected now
     // The per-head MLA matvecs launch one job per token and head (at most 65535 per launch).
@@ -320,9 +339,9 @@ void CudaEvaluator::measureRates()
     std::vector<ExpertTask> tasks;
     for (int64_t t = 0; t < tokens; ++t)
         tasks.push_back({t, 0, 1.0f});
-    runExpertsOnCpu(*moeLayer, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
+    runExpertsOnCpu(*moeLayer, m_config.moe, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
     const auto start = std::chrono::steady_clock::now();
-    runExpertsOnCpu(*moeLayer, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
+    runExpertsOnCpu(*moeLayer, m_config.moe, x.data(), d, tasks, out.data(), m_pool, MatmulPrecision::Exact);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     m_rates.cpuFlops = double(tokens) * m_expertShape.flopsPerToken / std::max(seconds, 1e-9);
 }
@@ -761,7 +780,7 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
         }
         if (!cpuTasks.empty()) {
             std::fill_n(m_h.partial, n * d, 0.0f);
-            runExpertsOnCpu(hostLayer, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
+            runExpertsOnCpu(hostLayer, m_config.moe, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
         }
         for (const int64_t e : toStream)
             runOnDevice(e, -1);
@@ -793,7 +812,7 @@ void CudaEvaluator::moeWithHost(int64_t layer, int64_t n)
     if (cpuTasks.empty())
         return;
     std::fill_n(m_h.partial, n * d, 0.0f);
-    runExpertsOnCpu(hostLayer, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
+    runExpertsOnCpu(hostLayer, m_config.moe, m_h.normed, d, cpuTasks, m_h.partial, m_pool, m_precision);
     CUDA_CHECK(cudaMemcpyAsync(m_s.partial, m_h.partial, size_t(n * d) * sizeof(float), cudaMemcpyHostToDevice, m_stream));
     launchAdd(m_s.ffnOut, m_s.partial, n * d, m_stream);
 }

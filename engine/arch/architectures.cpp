@@ -26,6 +26,7 @@ constexpr FamilyEntry kFamilies[] = {
     {"deepseek_v2", ArchFamily::Deepseek2, configureDeepseek2},
     {"deepseek_v3", ArchFamily::Deepseek2, configureDeepseek2},
     {"kimi_k2", ArchFamily::Deepseek2, configureDeepseek2},
+    {"gpt-oss", ArchFamily::GptOss, configureGptOss},   {"gpt_oss", ArchFamily::GptOss, configureGptOss},
 };
 
 } // namespace
@@ -47,7 +48,7 @@ ModelConfig readModelConfig(const ModelFiles &files)
     throw ModelFileError("This model's architecture, " + quotedName(arch) + ", is not supported yet.",
                          "unknown architecture " + quotedName(arch) +
                              " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
-                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2)");
+                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss)");
 }
 
 void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)
@@ -62,6 +63,10 @@ void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t 
         l.bk = w.vector(WeightRole::Bk, layer, k);
         l.bv = w.vector(WeightRole::Bv, layer, v);
     }
+    if (c.attnOutputBias)
+        l.bo = w.vector(WeightRole::Bo, layer, c.nEmbd);
+    if (c.attnSinks)
+        l.sinks = w.vector(WeightRole::AttnSinks, layer, c.nHead);
     if (c.qkNorm) {
         l.qNorm = w.vector(WeightRole::QNorm, layer, c.headDim);
         l.kNorm = w.vector(WeightRole::KNorm, layer, c.headDim);
@@ -73,7 +78,9 @@ void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t 
 
 void loadFeedForward(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)
 {
-    l.ffnNorm = w.vector(WeightRole::FfnNorm, layer, c.nEmbd);
+    // Some families (gpt-oss) name the norm before the FFN post_attention_norm.
+    const bool postAttentionName = !w.has(WeightRole::FfnNorm, layer) && w.has(WeightRole::PostAttnNorm, layer);
+    l.ffnNorm = w.vector(postAttentionName ? WeightRole::PostAttnNorm : WeightRole::FfnNorm, layer, c.nEmbd);
     if (!c.isMoeLayer(layer)) {
         l.ffnGate = w.matrix(WeightRole::FfnGate, layer, c.nFf, c.nEmbd);
         l.ffnUp = w.matrix(WeightRole::FfnUp, layer, c.nFf, c.nEmbd);
@@ -83,7 +90,13 @@ void loadFeedForward(const WeightLoader &w, const ModelConfig &c, int64_t layer,
     const MoeConfig &m = c.moe;
     l.router = w.matrix(WeightRole::Router, layer, m.nExpert, c.nEmbd);
     l.routerBias = w.vector(WeightRole::RouterBias, layer, m.nExpert, false);
+    l.routerLogitBias = w.vector(WeightRole::RouterLogitBias, layer, m.nExpert, false);
     l.experts = w.experts(layer, m.nExpert, m.nFfExpert, c.nEmbd);
+    if (m.expertBiases) {
+        l.expertGateBias = w.vector(WeightRole::ExpGateBias, layer, m.nExpert * m.nFfExpert);
+        l.expertUpBias = w.vector(WeightRole::ExpUpBias, layer, m.nExpert * m.nFfExpert);
+        l.expertDownBias = w.vector(WeightRole::ExpDownBias, layer, m.nExpert * c.nEmbd);
+    }
     if (m.nFfShared > 0) {
         l.shared.gate = w.matrix(WeightRole::SharedGate, layer, m.nFfShared, c.nEmbd);
         l.shared.up = w.matrix(WeightRole::SharedUp, layer, m.nFfShared, c.nEmbd);

@@ -13,11 +13,12 @@ ModelConfig readModelConfig(const ModelFiles &files);
 ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &config,
                               std::deque<std::vector<float>> &owned);
 
-// Per-family hooks, one file each (llama.cpp, qwen.cpp, olmoe.cpp, deepseek2.cpp).
+// Per-family hooks, one file each (llama.cpp, qwen.cpp, olmoe.cpp, deepseek2.cpp, gpt_oss.cpp).
 void configureLlama(const ConfigReader &r, ModelConfig &c);
 void configureQwen(const ConfigReader &r, ModelConfig &c);
 void configureOlmoe(const ConfigReader &r, ModelConfig &c);
 void configureDeepseek2(const ConfigReader &r, ModelConfig &c);
+void configureGptOss(const ConfigReader &r, ModelConfig &c);
 void loadMlaAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 
 // Shared building blocks.

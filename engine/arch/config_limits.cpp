@@ -112,6 +112,11 @@ void validateModelConfig(const ModelConfig &c)
     if (c.isMla())
         checkMla(c);
     checkRope(c);
+    inRange(c.slidingWindow, 0, kMaxContext, "sliding window (attention.sliding_window)");
+    if (!c.slidingLayers.empty() && int64_t(c.slidingLayers.size()) != c.nLayer)
+        throw std::runtime_error("hyper-parameters inconsistent: the sliding-window layer pattern has " +
+                                 std::to_string(c.slidingLayers.size()) + " entries for " + std::to_string(c.nLayer) +
+                                 " layers");
     const bool hasDenseLayer = c.moe.nExpert == 0 || c.moe.leadingDense > 0;
     if (hasDenseLayer && c.nFf <= 0)
         throw std::runtime_error("hyper-parameter out of range: feed-forward width (feed_forward_length, "

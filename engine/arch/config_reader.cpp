@@ -187,8 +187,15 @@ void readGgufRope(const ConfigReader &r, ModelConfig &c)
         if (c.rope.yarnOriginalContext <= 0 || c.rope.yarnOriginalContext > kMaxContext)
             throw std::runtime_error("hyper-parameter out of range: rope.scaling.original_context_length is " +
                                      std::to_string(c.rope.yarnOriginalContext));
-        c.rope.yarnMscaleAllDim = r.ggufFloat("rope.scaling.yarn_log_multiplier").value_or(0.0) / 0.1;
-        c.rope.yarnMscale = c.rope.yarnMscaleAllDim;
+        // With a log multiplier (DeepSeek) the magnitude correction goes into the attention scale
+        // and cos/sin stay unscaled; without one (gpt-oss, Qwen) cos and sin carry 1 + 0.1 ln(factor).
+        if (const auto logMultiplier = r.ggufFloat("rope.scaling.yarn_log_multiplier")) {
+            c.rope.yarnMscaleAllDim = *logMultiplier / 0.1;
+            c.rope.yarnMscale = c.rope.yarnMscaleAllDim;
+        } else {
+            c.rope.yarnMscale = 1.0;
+            c.rope.yarnMscaleAllDim = 0.0;
+        }
         c.rope.yarnBetaFast = r.ggufFloat("rope.scaling.yarn_beta_fast").value_or(32.0);
         c.rope.yarnBetaSlow = r.ggufFloat("rope.scaling.yarn_beta_slow").value_or(1.0);
     } else if (type == "linear" && factor > 1.0) {

@@ -8,7 +8,7 @@
 
 namespace enclave {
 
-enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2 };
+enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss };
 
 // How RoPE pairs dimensions: Interleaved rotates (x[2i], x[2i+1]) — GGUF llama (whose q/k
 // rows the converter permuted) and DeepSeek; HalfSplit rotates (x[i], x[i + d/2]) — HF
@@ -16,6 +16,10 @@ enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek
 enum class RopeStyle { Interleaved, HalfSplit };
 
 enum class ExpertGating { Softmax, Sigmoid };
+
+// The gated activation of the routed experts: SwiGlu = silu(g) * u; ClampedSwiGlu (gpt-oss) =
+// g' * sigmoid(alpha g') * (u' + 1) with g' = min(g, limit), u' = clamp(u, -limit, limit).
+enum class ExpertActivation { SwiGlu, ClampedSwiGlu };
 
 struct RopeConfig {
     RopeStyle style = RopeStyle::HalfSplit;
@@ -46,6 +50,10 @@ struct MoeConfig {
     int64_t topkGroup = 1;
     bool groupScoreTopTwo = false;  // V3: a group scores by the sum of its top two, V2: by its max
     bool sharedExpertGate = false;  // Qwen2-MoE: shared output × sigmoid(gate · x)
+    bool expertBiases = false;      // gpt-oss: biases on every expert's gate, up and down
+    ExpertActivation activation = ExpertActivation::SwiGlu;
+    float activationAlpha = 1.702f; // ClampedSwiGlu's sigmoid slope
+    float activationLimit = 7.0f;   // ClampedSwiGlu's clamp
 };
 
 struct MlaConfig {
@@ -72,12 +80,21 @@ struct ModelConfig {
     bool qkNorm = false;        // Qwen3: RMSNorm per head on q and k
     bool qkNormFull = false;    // OLMoE: RMSNorm over all heads of q and of k
     bool attnBias = false;      // Qwen2: q/k/v biases
+    bool attnOutputBias = false; // gpt-oss: a bias on the output projection too
+    bool attnSinks = false;     // gpt-oss: a learned logit per head joins each softmax's denominator
+    int64_t slidingWindow = 0;  // tokens a sliding-window layer attends to (itself included)
+    std::vector<bool> slidingLayers; // [nLayer]: which layers use the window (empty: none)
     bool tiedEmbeddings = false;
     RopeConfig rope;
     MoeConfig moe;
     MlaConfig mla;
     bool isMla() const { return mla.kvLoraRank > 0; }
     bool isMoeLayer(int64_t layer) const { return moe.nExpert > 0 && layer >= moe.leadingDense; }
+    // The attention window of a layer in positions (0: the whole context).
+    int64_t windowOf(int64_t layer) const
+    {
+        return layer >= 0 && size_t(layer) < slidingLayers.size() && slidingLayers[size_t(layer)] ? slidingWindow : 0;
+    }
     float attentionScale() const; // softmax scale incl. YaRN mscale
 };
 

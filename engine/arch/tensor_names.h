@@ -10,10 +10,10 @@ namespace enclave {
 
 enum class WeightRole {
     TokenEmbd, OutputNorm, Output,
-    AttnNorm, Wq, Wk, Wv, Wo, Bq, Bk, Bv, QNorm, KNorm,
+    AttnNorm, Wq, Wk, Wv, Wo, Bq, Bk, Bv, Bo, AttnSinks, QNorm, KNorm,
     WqA, QANorm, WqB, WkvA, KvANorm, WkvB, WkB, WvB,
-    FfnNorm, FfnGate, FfnUp, FfnDown,
-    Router, RouterBias, ExpGate, ExpUp, ExpDown, ExpGateStacked, ExpUpStacked, ExpDownStacked,
+    FfnNorm, PostAttnNorm, FfnGate, FfnUp, FfnDown,
+    Router, RouterBias, RouterLogitBias, ExpGateBias, ExpUpBias, ExpDownBias, ExpGate, ExpUp, ExpDown, ExpGateStacked, ExpUpStacked, ExpDownStacked,
     SharedGate, SharedUp, SharedDown, SharedGateInp,
 };
 

@@ -33,7 +33,8 @@ struct LayerWeights {
     std::vector<float> attnNorm; // [nEmbd]
     // Standard attention
     Matrix wq, wk, wv;           // [nHead*headDim, nEmbd], [nHeadKv*headDim, nEmbd], [nHeadKv*headDimV, nEmbd]
-    std::vector<float> bq, bk, bv;
+    std::vector<float> bq, bk, bv, bo;
+    std::vector<float> sinks;    // [nHead] attention sink logits (gpt-oss)
     std::vector<float> qNorm, kNorm; // [headDim] per head (Qwen3) or [nHead*headDim] (OLMoE)
     // Multi-head latent attention (DeepSeek)
     Matrix wqA;                  // [qLoraRank, nEmbd]
@@ -52,7 +53,10 @@ struct LayerWeights {
     // MoE
     Matrix router;                    // [nExpert, nEmbd]
     std::vector<float> routerBias;    // [nExpert] selection bias (DeepSeek V3 e_score_correction_bias)
+    std::vector<float> routerLogitBias; // [nExpert] added to the router's logits (gpt-oss)
     std::vector<Expert> experts;      // [nExpert]
+    // Expert biases (gpt-oss), expert-major: [nExpert, nFfExpert] for gate and up, [nExpert, nEmbd] for down.
+    std::vector<float> expertGateBias, expertUpBias, expertDownBias;
     Expert shared;                    // shared expert(s) as one FFN (absent: none)
     std::vector<float> sharedGate;    // [nEmbd] Qwen2-MoE shared_expert_gate
 };

@@ -39,14 +39,30 @@ constexpr int64_t kMinChunkForGemmAttention = 8;
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kDepthBlock = 256;
 
+// The positions a query at `position` attends to: [first, position], the whole causal past or
+// the layer's sliding window.
+int64_t firstVisible(int64_t position, int64_t window) { return window > 0 ? std::max<int64_t>(0, position + 1 - window) : 0; }
+
+// Scaled scores of positions [first, end) into probabilities, with the head's sink if it has one.
+void normalizeScores(float *scores, int64_t first, int64_t end, float scale, const float *sink)
+{
+    for (int64_t j = first; j < end; ++j)
+        scores[j] *= scale;
+    if (sink)
+        softmaxWithSink(scores + first, end - first, *sink);
+    else
+        softmax(scores + first, end - first);
+}
+
 // Standard attention of a chunk's queries q [n, nHead·headDim] (after RoPE; the chunk's keys and
 // values are in the cache) into heads [n, nHead·headDimV].
-void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, float *heads)
+void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *q, float *heads)
 {
     const ModelConfig &c = ctx.config;
     const int64_t n = ctx.n, qW = c.nHead * c.headDim, outW = c.nHead * c.headDimV, group = c.nHead / c.nHeadKv;
     const int64_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
     const float scale = c.attentionScale();
+    const int64_t window = c.windowOf(layer);
     const GemmF32Kernels &gemm = cpuGemmF32();
     ctx.pool.parallelFor(blocks * c.nHead, [&](int64_t begin, int64_t end, int) {
         thread_local std::vector<float> scores, panel;
@@ -69,10 +85,9 @@ void chunkAttention(const ChunkContext &ctx, int64_t layer, const float *q, floa
             }
             for (int64_t r = 0; r < queries; ++r) {
                 float *row = scores.data() + r * ld;
-                const int64_t visible = ctx.firstPos + t0 + r + 1;
-                for (int64_t j = 0; j < visible; ++j)
-                    row[j] *= scale;
-                softmax(row, visible);
+                const int64_t visible = ctx.firstPos + t0 + r + 1, first = firstVisible(visible - 1, window);
+                normalizeScores(row, first, visible, scale, l.sinks.empty() ? nullptr : &l.sinks[size_t(h)]);
+                std::fill(row, row + first, 0.0f);
                 std::fill(row + visible, row + ld, 0.0f);
             }
             // out[r, d] = Σ_j p[r, j] · v_j[d]: the value columns are the "weight rows", stored
@@ -141,10 +156,11 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 
     const int64_t group = c.nHead / c.nHeadKv;
     const float scale = c.attentionScale();
+    const int64_t window = c.windowOf(layer);
     std::vector<float> heads(size_t(n * c.nHead * c.headDimV));
     PhaseTimer attentionTimer(ctx.times, &PhaseTimes::attentionSeconds);
     if (n >= kMinChunkForGemmAttention) {
-        chunkAttention(ctx, layer, q.data(), heads.data());
+        chunkAttention(ctx, l, layer, q.data(), heads.data());
     } else {
         const WeightedRowSumFn weightedRowSum = cpuWeightedRowSum();
         const RowDotsFn rowDots = cpuRowDots();
@@ -152,14 +168,13 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
             std::vector<float> scores;
             for (int64_t i = begin; i < end; ++i) {
                 const int64_t t = i / c.nHead, h = i % c.nHead, kvh = h / group;
-                const int64_t last = ctx.firstPos + t; // causal: positions 0..last
+                const int64_t last = ctx.firstPos + t; // causal: positions first..last
+                const int64_t first = firstVisible(last, window), count = last + 1 - first;
                 const float *qh = q.data() + t * qW + h * c.headDim;
-                scores.resize(size_t(last + 1));
-                rowDots(ctx.cache.keyAt(layer, 0, kvh), last + 1, ctx.cache.kHeadWidth, qh, c.headDim, scores.data());
-                for (float &score : scores)
-                    score *= scale;
-                softmax(scores.data(), last + 1);
-                weightedRowSum(scores.data(), last + 1, ctx.cache.valueAt(layer, 0, kvh), ctx.cache.vHeadWidth,
+                scores.resize(size_t(count));
+                rowDots(ctx.cache.keyAt(layer, first, kvh), count, ctx.cache.kHeadWidth, qh, c.headDim, scores.data());
+                normalizeScores(scores.data(), 0, count, scale, l.sinks.empty() ? nullptr : &l.sinks[size_t(h)]);
+                weightedRowSum(scores.data(), count, ctx.cache.valueAt(layer, first, kvh), ctx.cache.vHeadWidth,
                                c.headDimV, heads.data() + (t * c.nHead + h) * c.headDimV);
             }
         });
@@ -167,6 +182,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     attentionTimer.stop();
     PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
+    addBias(out, l.bo, n);
 }
 
 void latentAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t layer, const float *x, float *out)

@@ -34,8 +34,12 @@ struct ExpertTask {
 
 // out[task.token, :] += task.weight · expert(x[task.token, :]) for every task. Rows of x and out
 // are `width` floats. Each expert runs once over all its tokens; the order of the additions per
-// row follows the expert ids, as in the CPU MoE layer.
-void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::span<const ExpertTask> tasks, float *out,
-                     ThreadPool &pool, MatmulPrecision precision);
+// row follows the expert ids, as in the CPU MoE layer. The experts' biases and activation follow m.
+void runExpertsOnCpu(const LayerWeights &l, const MoeConfig &m, const float *x, int64_t width,
+                     std::span<const ExpertTask> tasks, float *out, ThreadPool &pool, MatmulPrecision precision);
+// The router's logit bias (gpt-oss), added to n tokens' logits [n, nExpert] before routing.
+void addRouterLogitBias(const LayerWeights &l, float *logits, int64_t n);
+// gate[i] = act(gate[i], up[i]) for the experts' activation.
+void expertActivation(const MoeConfig &m, float *gate, const float *up, int64_t n);
 
 } // namespace enclave

@@ -112,8 +112,41 @@ std::vector<float> routingWeightsFor(const MoeConfig &m, const float *routerLogi
     return weightsOf(m, routingScores(m, routerLogits), experts);
 }
 
-void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::span<const ExpertTask> tasks, float *out,
-                     ThreadPool &pool, MatmulPrecision precision)
+namespace {
+
+// rows consecutive vectors of `width` += the expert's slice of a bias stored [nExpert, width].
+void addExpertBias(float *x, int64_t rows, int64_t width, const std::vector<float> &bias, size_t expert)
+{
+    if (bias.empty())
+        return;
+    const float *b = bias.data() + expert * size_t(width);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < width; ++j)
+            x[r * width + j] += b[j];
+}
+
+} // namespace
+
+void addRouterLogitBias(const LayerWeights &l, float *logits, int64_t n)
+{
+    if (l.routerLogitBias.empty())
+        return;
+    const int64_t experts = int64_t(l.routerLogitBias.size());
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t e = 0; e < experts; ++e)
+            logits[t * experts + e] += l.routerLogitBias[size_t(e)];
+}
+
+void expertActivation(const MoeConfig &m, float *gate, const float *up, int64_t n)
+{
+    if (m.activation == ExpertActivation::ClampedSwiGlu)
+        clampedSwiglu(gate, up, gate, n, m.activationAlpha, m.activationLimit);
+    else
+        swiglu(gate, up, gate, n);
+}
+
+void runExpertsOnCpu(const LayerWeights &l, const MoeConfig &m, const float *x, int64_t width,
+                     std::span<const ExpertTask> tasks, float *out, ThreadPool &pool, MatmulPrecision precision)
 {
     const int64_t d = width;
     std::vector<std::vector<const ExpertTask *>> byExpert(l.experts.size());
@@ -149,10 +182,15 @@ void runExpertsOnCpu(const LayerWeights &l, const float *x, int64_t width, std::
     matmulBatch(jobs, pool, precision);
     jobs.clear();
     for (Work &w : work) {
-        swiglu(w.gate.data(), w.up.data(), w.gate.data(), int64_t(w.gate.size()));
+        const int64_t ff = l.experts[w.expert].gate.rows;
+        addExpertBias(w.gate.data(), w.rows, ff, l.expertGateBias, w.expert);
+        addExpertBias(w.up.data(), w.rows, ff, l.expertUpBias, w.expert);
+        expertActivation(m, w.gate.data(), w.up.data(), int64_t(w.gate.size()));
         jobs.push_back({&l.experts[w.expert].down, w.gate.data(), w.rows, w.y.data()});
     }
     matmulBatch(jobs, pool, precision);
+    for (Work &w : work)
+        addExpertBias(w.y.data(), w.rows, d, l.expertDownBias, w.expert);
     for (const Work &w : work)
         for (int64_t i = 0; i < w.rows; ++i) {
             const ExpertTask *task = byExpert[w.expert][size_t(i)];
@@ -176,6 +214,7 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
     PhaseTimer expertTimer(ctx.times, &PhaseTimes::expertSeconds);
     std::vector<float> logits(size_t(n * m.nExpert));
     matmul(l.router, x, n, logits.data(), ctx.pool, ctx.precision);
+    addRouterLogitBias(l, logits.data(), n);
 
     std::vector<ExpertTask> tasks;
     std::vector<int32_t> ids;
@@ -201,7 +240,7 @@ int64_t moeFeedForward(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         }
     }
     std::fill_n(out, n * d, 0.0f);
-    runExpertsOnCpu(l, x, d, tasks, out, ctx.pool, ctx.precision);
+    runExpertsOnCpu(l, m, x, d, tasks, out, ctx.pool, ctx.precision);
     const int64_t computed = int64_t(tasks.size());
     expertTimer.stop();
     std::vector<float> ys;

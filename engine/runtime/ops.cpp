@@ -291,6 +291,30 @@ void softmax(float *x, int64_t n)
     kernel(x, n);
 }
 
+void softmaxWithSink(float *x, int64_t n, float sink)
+{
+    float peak = sink;
+    for (int64_t i = 0; i < n; ++i)
+        peak = std::max(peak, x[i]);
+    double sum = std::exp(double(sink) - double(peak));
+    for (int64_t i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - peak);
+        sum += double(x[i]);
+    }
+    const float inv = float(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i)
+        x[i] *= inv;
+}
+
+void clampedSwiglu(const float *gate, const float *up, float *out, int64_t n, float alpha, float limit)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = std::min(gate[i], limit);
+        const float u = std::clamp(up[i], -limit, limit);
+        out[i] = g / (1.0f + std::exp(-alpha * g)) * (u + 1.0f);
+    }
+}
+
 void swiglu(const float *gate, const float *up, float *out, int64_t n)
 {
     for (int64_t i = 0; i < n; ++i)

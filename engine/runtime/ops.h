@@ -45,8 +45,13 @@ void rmsNorm(const float *x, const float *weight, float *out, int64_t n, float e
 // In place over `count` vectors of length n, each `stride` apart.
 void rmsNormRows(float *x, const float *weight, int64_t count, int64_t n, int64_t stride, float eps);
 void softmax(float *x, int64_t n);
+// Softmax with an attention sink: a logit that joins the denominator but has no value, so the
+// n probabilities sum to less than 1 (exp(sink) / (exp(sink) + Σ exp(x)) is "attend to nothing").
+void softmaxWithSink(float *x, int64_t n, float sink);
 // out[i] = silu(gate[i]) * up[i]
 void swiglu(const float *gate, const float *up, float *out, int64_t n);
+// gpt-oss: g = min(gate, limit), u = clamp(up, -limit, limit), out = g * sigmoid(alpha g) * (u + 1).
+void clampedSwiglu(const float *gate, const float *up, float *out, int64_t n, float alpha, float limit);
 
 // RoPE for one position: cos/sin tables of rope.dims/2 entries.
 class RopeTables {

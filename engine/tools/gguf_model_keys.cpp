@@ -75,6 +75,7 @@ std::string ggufArchitectureName(ArchFamily family)
     case ArchFamily::Qwen3Moe: return "qwen3moe";
     case ArchFamily::Olmoe: return "olmoe";
     case ArchFamily::Deepseek2: return "deepseek2";
+    case ArchFamily::GptOss: return "gpt-oss";
     }
     throw std::invalid_argument("ggufArchitectureName: unknown family");
 }

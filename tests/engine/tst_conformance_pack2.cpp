@@ -1,5 +1,6 @@
 // Conformance against the second reference pack (../shared/refpack2): every shipped GGUF file of
-// the first-pack architectures in the 1-3-bit and MXFP4 formats. Our logits of the 32-token prompt,
+// the models the engine runs (the first-pack architectures in the 1-3-bit and MXFP4 formats, and
+// the new architectures as they arrive). Our logits of the 32-token prompt,
 // whole and token by token, must match the logits of the file's exact float32 dequantization
 // (dequant_logits_T) to the exact tolerance, and greedy decoding must reproduce that reference's
 // continuation wherever our own top-two margin is not a near-tie. The opt-in fast precision is
@@ -69,9 +70,19 @@ Logits runModel(const Model &model, const std::vector<int32_t> &ids, int64_t ste
     return out;
 }
 
-// The shipped files of the first-pack models in the new formats.
-const char *const kFormatModels[] = {"qwen3_moe", "deepseek_v2"};
-const char *const kFormatFiles[] = {"iq1_s", "iq1_m", "iq2_xxs", "iq2_xs", "iq2_s", "iq3_xxs", "iq3_s", "q2_k", "mxfp4_moe"};
+// The models of the pack the engine runs; their files are the ones the pack ships (llama_cpp.json).
+const char *const kModels[] = {"qwen3_moe", "deepseek_v2", "gpt_oss"};
+
+std::vector<QString> shippedFiles(const QString &model)
+{
+    const QJsonObject files =
+        readJson(pack(QStringLiteral("models/%1/ref/llama_cpp.json").arg(model))).value(QStringLiteral("gguf_shipped")).toObject();
+    std::vector<QString> out;
+    for (auto it = files.begin(); it != files.end(); ++it)
+        if (it.value().toObject().value(QStringLiteral("shipped")).toBool())
+            out.push_back(it.key());
+    return out;
+}
 
 } // namespace
 
@@ -84,10 +95,10 @@ class TestConformancePack2 : public QObject {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("file");
         QTest::addColumn<int>("step");
-        for (const char *model : kFormatModels)
-            for (const char *file : kFormatFiles)
+        for (const char *model : kModels)
+            for (const QString &file : shippedFiles(QString(model)))
                 for (int step : steps)
-                    QTest::addRow("%s %s step %d", model, file, step) << QString(model) << QString(file) << step;
+                    QTest::addRow("%s %s step %d", model, qPrintable(file), step) << QString(model) << file << step;
     }
 
     std::unique_ptr<Model> load(const QString &model, const QString &file)
@@ -150,9 +161,9 @@ private slots:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("file");
-        for (const char *model : kFormatModels)
-            for (const char *file : kFormatFiles)
-                QTest::addRow("%s %s", model, file) << QString(model) << QString(file);
+        for (const char *model : kModels)
+            for (const QString &file : shippedFiles(QString(model)))
+                QTest::addRow("%s %s", model, qPrintable(file)) << QString(model) << file;
     }
 
     // Greedy decoding through the KV cache reproduces the exact reference's continuation: at every
