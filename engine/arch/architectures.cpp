@@ -27,6 +27,11 @@ constexpr FamilyEntry kFamilies[] = {
     {"deepseek_v3", ArchFamily::Deepseek2, configureDeepseek2},
     {"kimi_k2", ArchFamily::Deepseek2, configureDeepseek2},
     {"gpt-oss", ArchFamily::GptOss, configureGptOss},   {"gpt_oss", ArchFamily::GptOss, configureGptOss},
+    {"glm4moe", ArchFamily::Glm4Moe, configureGlm4Moe}, {"glm4_moe", ArchFamily::Glm4Moe, configureGlm4Moe},
+    {"minimax-m2", ArchFamily::MinimaxM2, configureMinimaxM2},
+    {"minimax_m2", ArchFamily::MinimaxM2, configureMinimaxM2},
+    {"ernie4_5-moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
+    {"ernie4_5_moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
 };
 
 } // namespace
@@ -48,7 +53,26 @@ ModelConfig readModelConfig(const ModelFiles &files)
     throw ModelFileError("This model's architecture, " + quotedName(arch) + ", is not supported yet.",
                          "unknown architecture " + quotedName(arch) +
                              " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
-                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss)");
+                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss, glm4moe, minimax-m2, "
+                             "ernie4_5-moe)");
+}
+
+void requireGguf(const ConfigReader &r, const char *familyName)
+{
+    if (!r.isGguf())
+        throw ModelFileError(std::string("This ") + familyName + " folder cannot be opened yet; its GGUF file works.",
+                             std::string(familyName) + " Hugging Face checkpoints are not read yet; use a GGUF of the model");
+}
+
+void readGgufExpertRouting(const ConfigReader &r, ModelConfig &c)
+{
+    MoeConfig &m = c.moe;
+    m.leadingDense = r.ggufInt("leading_dense_block_count").value_or(0);
+    m.nExpertShared = r.ggufInt("expert_shared_count").value_or(0);
+    m.nFfShared = r.ggufInt("expert_shared_feed_forward_length").value_or(m.nExpertShared * m.nFfExpert);
+    m.routedScale = r.ggufFloat("expert_weights_scale").value_or(1.0);
+    m.normTopK = r.ggufBool("expert_weights_norm").value_or(m.normTopK);
+    m.gating = r.ggufInt("expert_gating_func").value_or(1) == 2 ? ExpertGating::Sigmoid : ExpertGating::Softmax;
 }
 
 void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)

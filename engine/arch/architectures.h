@@ -13,15 +13,24 @@ ModelConfig readModelConfig(const ModelFiles &files);
 ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &config,
                               std::deque<std::vector<float>> &owned);
 
-// Per-family hooks, one file each (llama.cpp, qwen.cpp, olmoe.cpp, deepseek2.cpp, gpt_oss.cpp).
+// Per-family hooks, one file each (llama, qwen, olmoe, deepseek2, gpt_oss, glm4_moe,
+// minimax_m2, ernie45_moe).
 void configureLlama(const ConfigReader &r, ModelConfig &c);
 void configureQwen(const ConfigReader &r, ModelConfig &c);
 void configureOlmoe(const ConfigReader &r, ModelConfig &c);
 void configureDeepseek2(const ConfigReader &r, ModelConfig &c);
 void configureGptOss(const ConfigReader &r, ModelConfig &c);
+void configureGlm4Moe(const ConfigReader &r, ModelConfig &c);
+void configureMinimaxM2(const ConfigReader &r, ModelConfig &c);
+void configureErnie45Moe(const ConfigReader &r, ModelConfig &c);
 void loadMlaAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 
 // Shared building blocks.
+// Families read from GGUF only: throws a clear error naming the family for a Hugging Face folder.
+void requireGguf(const ConfigReader &r, const char *familyName);
+// The GGUF keys of expert routing most MoE families share: leading dense layers, shared experts
+// and their width, gating function, top-k normalisation and routed scaling.
+void readGgufExpertRouting(const ConfigReader &r, ModelConfig &c);
 void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 void loadFeedForward(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 

@@ -8,7 +8,7 @@
 
 namespace enclave {
 
-enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss };
+enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss, Glm4Moe, MinimaxM2, Ernie45Moe };
 
 // How RoPE pairs dimensions: Interleaved rotates (x[2i], x[2i+1]) — GGUF llama (whose q/k
 // rows the converter permuted) and DeepSeek; HalfSplit rotates (x[i], x[i + d/2]) — HF

@@ -76,6 +76,9 @@ std::string ggufArchitectureName(ArchFamily family)
     case ArchFamily::Olmoe: return "olmoe";
     case ArchFamily::Deepseek2: return "deepseek2";
     case ArchFamily::GptOss: return "gpt-oss";
+    case ArchFamily::Glm4Moe: return "glm4moe";
+    case ArchFamily::MinimaxM2: return "minimax-m2";
+    case ArchFamily::Ernie45Moe: return "ernie4_5-moe";
     }
     throw std::invalid_argument("ggufArchitectureName: unknown family");
 }
