@@ -47,6 +47,11 @@ std::string featuresNotOnCuda(const ModelConfig &c)
     add(c.moe.expertBiases, "expert biases");
     add(c.moe.activation != ExpertActivation::SwiGlu, "clamped SwiGLU");
     add(c.family == ArchFamily::GptOss, "router bias");
+    add(c.attentionChunk > 0 && !c.chunkedLayers.empty(), "chunked attention");
+    add(c.nopeInterval > 0, "layers without RoPE");
+    add(c.qkL2Norm, "q/k L2 norm");
+    add(c.moe.interleaveStep > 1, "interleaved dense and MoE layers");
+    add(c.moe.weightBeforeExpert, "routing weights on the expert input");
     return missing;
 }
 

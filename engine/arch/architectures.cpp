@@ -32,6 +32,7 @@ constexpr FamilyEntry kFamilies[] = {
     {"minimax_m2", ArchFamily::MinimaxM2, configureMinimaxM2},
     {"ernie4_5-moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
     {"ernie4_5_moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
+    {"llama4", ArchFamily::Llama4, configureLlama4},
 };
 
 } // namespace
@@ -54,7 +55,7 @@ ModelConfig readModelConfig(const ModelFiles &files)
                          "unknown architecture " + quotedName(arch) +
                              " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
                              "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss, glm4moe, minimax-m2, "
-                             "ernie4_5-moe)");
+                             "ernie4_5-moe, llama4)");
 }
 
 void requireGguf(const ConfigReader &r, const char *familyName)

@@ -113,6 +113,12 @@ void validateModelConfig(const ModelConfig &c)
         checkMla(c);
     checkRope(c);
     inRange(c.slidingWindow, 0, kMaxContext, "sliding window (attention.sliding_window)");
+    inRange(c.attentionChunk, 0, kMaxContext, "attention chunk");
+    inRange(c.moe.interleaveStep, 1, c.nLayer, "MoE layer interval (interleave_moe_layer_step)");
+    if (!c.chunkedLayers.empty() && int64_t(c.chunkedLayers.size()) != c.nLayer)
+        throw std::runtime_error("hyper-parameters inconsistent: the chunked-attention layer pattern has " +
+                                 std::to_string(c.chunkedLayers.size()) + " entries for " + std::to_string(c.nLayer) +
+                                 " layers");
     if (!c.slidingLayers.empty() && int64_t(c.slidingLayers.size()) != c.nLayer)
         throw std::runtime_error("hyper-parameters inconsistent: the sliding-window layer pattern has " +
                                  std::to_string(c.slidingLayers.size()) + " entries for " + std::to_string(c.nLayer) +

@@ -8,7 +8,7 @@
 
 namespace enclave {
 
-enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss, Glm4Moe, MinimaxM2, Ernie45Moe };
+enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss, Glm4Moe, MinimaxM2, Ernie45Moe, Llama4 };
 
 // How RoPE pairs dimensions: Interleaved rotates (x[2i], x[2i+1]) — GGUF llama (whose q/k
 // rows the converter permuted) and DeepSeek; HalfSplit rotates (x[i], x[i + d/2]) — HF
@@ -42,6 +42,7 @@ struct MoeConfig {
     int64_t nExpertShared = 0; // shared experts (DeepSeek: merged into one FFN of width nFfShared)
     int64_t nFfShared = 0;     // width of the shared FFN
     int64_t leadingDense = 0;  // first layers with a dense FFN (DeepSeek first_k_dense_replace)
+    int64_t interleaveStep = 1; // after those, every interleaveStep-th layer is MoE (Llama 4: 2)
     ExpertGating gating = ExpertGating::Softmax;
     bool normTopK = false;          // renormalise the selected weights to sum 1 (Mixtral's
                                     // softmax over the selected logits is exactly this)
@@ -51,6 +52,7 @@ struct MoeConfig {
     bool groupScoreTopTwo = false;  // V3: a group scores by the sum of its top two, V2: by its max
     bool sharedExpertGate = false;  // Qwen2-MoE: shared output × sigmoid(gate · x)
     bool expertBiases = false;      // gpt-oss: biases on every expert's gate, up and down
+    bool weightBeforeExpert = false; // Llama 4: the routing weight scales the expert's input, not its output
     ExpertActivation activation = ExpertActivation::SwiGlu;
     float activationAlpha = 1.702f; // ClampedSwiGlu's sigmoid slope
     float activationLimit = 7.0f;   // ClampedSwiGlu's clamp
@@ -84,16 +86,35 @@ struct ModelConfig {
     bool attnSinks = false;     // gpt-oss: a learned logit per head joins each softmax's denominator
     int64_t slidingWindow = 0;  // tokens a sliding-window layer attends to (itself included)
     std::vector<bool> slidingLayers; // [nLayer]: which layers use the window (empty: none)
+    int64_t attentionChunk = 0; // Llama 4: a chunked layer attends only within its chunk of positions
+    std::vector<bool> chunkedLayers; // [nLayer]: which layers are chunked (empty: none)
+    int64_t nopeInterval = 0;   // Llama 4: every nopeInterval-th layer has no RoPE (0: all rotate)
+    bool qkL2Norm = false;      // Llama 4: weightless RMS norm of q and k per head after RoPE
+    double nopeTempScale = 0.0; // Llama 4: NoPE layers scale q by 1 + s ln(floor((pos + 1) / floor) + 1)
+    int64_t nopeTempFloor = 0;
     bool tiedEmbeddings = false;
     RopeConfig rope;
     MoeConfig moe;
     MlaConfig mla;
     bool isMla() const { return mla.kvLoraRank > 0; }
-    bool isMoeLayer(int64_t layer) const { return moe.nExpert > 0 && layer >= moe.leadingDense; }
+    bool isMoeLayer(int64_t layer) const
+    {
+        return moe.nExpert > 0 && layer >= moe.leadingDense && (layer + 1) % (moe.interleaveStep > 0 ? moe.interleaveStep : 1) == 0;
+    }
+    bool usesRope(int64_t layer) const { return nopeInterval <= 0 || (layer + 1) % nopeInterval != 0; }
     // The attention window of a layer in positions (0: the whole context).
     int64_t windowOf(int64_t layer) const
     {
         return layer >= 0 && size_t(layer) < slidingLayers.size() && slidingLayers[size_t(layer)] ? slidingWindow : 0;
+    }
+    // The first position a query at `position` of `layer` attends to (the last is its own).
+    int64_t firstVisible(int64_t layer, int64_t position) const
+    {
+        if (const int64_t window = windowOf(layer); window > 0)
+            return position + 1 > window ? position + 1 - window : 0;
+        if (attentionChunk > 0 && layer >= 0 && size_t(layer) < chunkedLayers.size() && chunkedLayers[size_t(layer)])
+            return position - position % attentionChunk;
+        return 0;
     }
     float attentionScale() const; // softmax scale incl. YaRN mscale
 };

@@ -39,10 +39,6 @@ constexpr int64_t kMinChunkForGemmAttention = 8;
 constexpr int64_t kQueryBlock = 64;
 constexpr int64_t kDepthBlock = 256;
 
-// The positions a query at `position` attends to: [first, position], the whole causal past or
-// the layer's sliding window.
-int64_t firstVisible(int64_t position, int64_t window) { return window > 0 ? std::max<int64_t>(0, position + 1 - window) : 0; }
-
 // Scaled scores of positions [first, end) into probabilities, with the head's sink if it has one.
 void normalizeScores(float *scores, int64_t first, int64_t end, float scale, const float *sink)
 {
@@ -62,7 +58,6 @@ void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t laye
     const int64_t n = ctx.n, qW = c.nHead * c.headDim, outW = c.nHead * c.headDimV, group = c.nHead / c.nHeadKv;
     const int64_t blocks = (n + kQueryBlock - 1) / kQueryBlock;
     const float scale = c.attentionScale();
-    const int64_t window = c.windowOf(layer);
     const GemmF32Kernels &gemm = cpuGemmF32();
     ctx.pool.parallelFor(blocks * c.nHead, [&](int64_t begin, int64_t end, int) {
         thread_local std::vector<float> scores, panel;
@@ -85,7 +80,7 @@ void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t laye
             }
             for (int64_t r = 0; r < queries; ++r) {
                 float *row = scores.data() + r * ld;
-                const int64_t visible = ctx.firstPos + t0 + r + 1, first = firstVisible(visible - 1, window);
+                const int64_t visible = ctx.firstPos + t0 + r + 1, first = c.firstVisible(layer, visible - 1);
                 normalizeScores(row, first, visible, scale, l.sinks.empty() ? nullptr : &l.sinks[size_t(h)]);
                 std::fill(row, row + first, 0.0f);
                 std::fill(row + visible, row + ld, 0.0f);
@@ -143,10 +138,23 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         rmsNormRows(k.data(), l.kNorm.data(), n, kW, kW, c.normEps);
     }
     std::vector<float> cos, sin;
+    const bool rotate = c.usesRope(layer);
     for (int64_t t = 0; t < n; ++t) {
-        ctx.rope.at(ctx.firstPos + t, cos, sin);
-        applyRope(q.data() + t * qW, c.nHead, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
-        applyRope(k.data() + t * kW, c.nHeadKv, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
+        const int64_t position = ctx.firstPos + t;
+        if (rotate) {
+            ctx.rope.at(position, cos, sin);
+            applyRope(q.data() + t * qW, c.nHead, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
+            applyRope(k.data() + t * kW, c.nHeadKv, c.headDim, c.rope.style, c.rope.dims, cos.data(), sin.data());
+            if (c.qkL2Norm) {
+                rmsNormRows(q.data() + t * qW, nullptr, c.nHead, c.headDim, c.headDim, c.normEps);
+                rmsNormRows(k.data() + t * kW, nullptr, c.nHeadKv, c.headDim, c.headDim, c.normEps);
+            }
+        } else if (c.nopeTempScale > 0.0 && c.nopeTempFloor > 0) {
+            const double temperature =
+                1.0 + c.nopeTempScale * std::log(std::floor(double(position + 1) / double(c.nopeTempFloor)) + 1.0);
+            for (int64_t i = 0; i < qW; ++i)
+                q[size_t(t * qW + i)] *= float(temperature);
+        }
         for (int64_t kvh = 0; kvh < c.nHeadKv; ++kvh) {
             std::copy_n(k.data() + t * kW + kvh * c.headDim, c.headDim, ctx.cache.keyAt(layer, ctx.firstPos + t, kvh));
             std::copy_n(v.data() + t * vW + kvh * c.headDimV, c.headDimV,
@@ -156,7 +164,6 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 
     const int64_t group = c.nHead / c.nHeadKv;
     const float scale = c.attentionScale();
-    const int64_t window = c.windowOf(layer);
     std::vector<float> heads(size_t(n * c.nHead * c.headDimV));
     PhaseTimer attentionTimer(ctx.times, &PhaseTimes::attentionSeconds);
     if (n >= kMinChunkForGemmAttention) {
@@ -169,7 +176,7 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
             for (int64_t i = begin; i < end; ++i) {
                 const int64_t t = i / c.nHead, h = i % c.nHead, kvh = h / group;
                 const int64_t last = ctx.firstPos + t; // causal: positions first..last
-                const int64_t first = firstVisible(last, window), count = last + 1 - first;
+                const int64_t first = c.firstVisible(layer, last), count = last + 1 - first;
                 const float *qh = q.data() + t * qW + h * c.headDim;
                 scores.resize(size_t(count));
                 rowDots(ctx.cache.keyAt(layer, first, kvh), count, ctx.cache.kHeadWidth, qh, c.headDim, scores.data());

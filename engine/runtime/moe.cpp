@@ -166,8 +166,14 @@ void runExpertsOnCpu(const LayerWeights &l, const MoeConfig &m, const float *x, 
         Work w{e, int64_t(byExpert[e].size()), {}, {}, {}, {}};
         const int64_t ff = l.experts[e].gate.rows;
         w.x.resize(size_t(w.rows * d));
-        for (int64_t i = 0; i < w.rows; ++i)
-            std::copy_n(x + byExpert[e][size_t(i)]->token * d, d, w.x.data() + i * d);
+        for (int64_t i = 0; i < w.rows; ++i) {
+            const ExpertTask *task = byExpert[e][size_t(i)];
+            float *row = w.x.data() + i * d;
+            std::copy_n(x + task->token * d, d, row);
+            if (m.weightBeforeExpert)
+                for (int64_t j = 0; j < d; ++j)
+                    row[j] *= task->weight;
+        }
         w.gate.resize(size_t(w.rows * ff));
         w.up.resize(size_t(w.rows * ff));
         w.y.resize(size_t(w.rows * d));
@@ -195,8 +201,9 @@ void runExpertsOnCpu(const LayerWeights &l, const MoeConfig &m, const float *x, 
         for (int64_t i = 0; i < w.rows; ++i) {
             const ExpertTask *task = byExpert[w.expert][size_t(i)];
             float *o = out + task->token * d;
+            const float weight = m.weightBeforeExpert ? 1.0f : task->weight;
             for (int64_t j = 0; j < d; ++j)
-                o[j] += task->weight * w.y[size_t(i * d + j)];
+                o[j] += weight * w.y[size_t(i * d + j)];
         }
 }
 

@@ -276,7 +276,7 @@ void rmsNorm(const float *x, const float *weight, float *out, int64_t n, float e
         sum += double(x[i]) * double(x[i]);
     const float scale = float(1.0 / std::sqrt(sum / double(n) + double(eps)));
     for (int64_t i = 0; i < n; ++i)
-        out[i] = x[i] * scale * weight[i];
+        out[i] = weight ? x[i] * scale * weight[i] : x[i] * scale;
 }
 
 void rmsNormRows(float *x, const float *weight, int64_t count, int64_t n, int64_t stride, float eps)

@@ -41,6 +41,7 @@ void dequantizeMatrixRowRange(const Matrix &w, int64_t r, int64_t first, int64_t
 // y[c] += Σ_r x[r] · w[r, c]: w transposed times x (rows of w weighted by x).
 void matmulTransposedAccumulate(const Matrix &w, const float *x, float *y, float *rowScratch);
 
+// weight may be null: a weightless norm.
 void rmsNorm(const float *x, const float *weight, float *out, int64_t n, float eps);
 // In place over `count` vectors of length n, each `stride` apart.
 void rmsNormRows(float *x, const float *weight, int64_t count, int64_t n, int64_t stride, float eps);

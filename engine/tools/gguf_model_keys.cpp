@@ -79,6 +79,7 @@ std::string ggufArchitectureName(ArchFamily family)
     case ArchFamily::Glm4Moe: return "glm4moe";
     case ArchFamily::MinimaxM2: return "minimax-m2";
     case ArchFamily::Ernie45Moe: return "ernie4_5-moe";
+    case ArchFamily::Llama4: return "llama4";
     }
     throw std::invalid_argument("ggufArchitectureName: unknown family");
 }

@@ -71,7 +71,7 @@ Logits runModel(const Model &model, const std::vector<int32_t> &ids, int64_t ste
 }
 
 // The models of the pack the engine runs; their files are the ones the pack ships (llama_cpp.json).
-const char *const kModels[] = {"qwen3_moe", "deepseek_v2", "gpt_oss", "glm4_moe", "minimax_m2", "ernie45_moe"};
+const char *const kModels[] = {"qwen3_moe", "deepseek_v2", "gpt_oss", "glm4_moe", "minimax_m2", "ernie45_moe", "llama4"};
 
 std::vector<QString> shippedFiles(const QString &model)
 {

@@ -1,6 +1,6 @@
 // The small per-layer pieces the 2026 families brought, against their definitions computed in
-// double: the softmax with an attention sink, gpt-oss's clamped SwiGLU, and the sliding-window
-// layer pattern.
+// double: the softmax with an attention sink, gpt-oss's clamped SwiGLU, and the layer patterns
+// (sliding windows, attention chunks, interleaved MoE layers, layers without RoPE).
 #include "engine/arch/model_config.h"
 #include "engine/runtime/ops.h"
 
@@ -68,6 +68,37 @@ private slots:
         QCOMPARE(c.windowOf(1), int64_t(0));
         QCOMPARE(c.windowOf(2), int64_t(128));
         QCOMPARE(c.windowOf(7), int64_t(0)); // outside the pattern
+        QCOMPARE(c.firstVisible(0, 5), int64_t(0));    // the window reaches back past position 0
+        QCOMPARE(c.firstVisible(0, 200), int64_t(73)); // 128 positions: 73..200
+        QCOMPARE(c.firstVisible(1, 200), int64_t(0));  // a full layer
+    }
+
+    void chunkedLayersSeeTheirChunkOnly()
+    {
+        ModelConfig c;
+        c.nLayer = 4;
+        c.attentionChunk = 8;
+        c.chunkedLayers = {true, true, true, false};
+        QCOMPARE(c.firstVisible(0, 7), int64_t(0));
+        QCOMPARE(c.firstVisible(0, 8), int64_t(8)); // a new chunk starts
+        QCOMPARE(c.firstVisible(2, 21), int64_t(16));
+        QCOMPARE(c.firstVisible(3, 21), int64_t(0));
+    }
+
+    void layerPatterns()
+    {
+        ModelConfig c;
+        c.nLayer = 8;
+        c.moe.nExpert = 4;
+        c.moe.interleaveStep = 2; // Llama 4: layers 1, 3, 5, 7 are MoE
+        for (int64_t i = 0; i < c.nLayer; ++i)
+            QCOMPARE(c.isMoeLayer(i), i % 2 == 1);
+        c.moe.leadingDense = 4;
+        QVERIFY(!c.isMoeLayer(3));
+        QVERIFY(c.isMoeLayer(5));
+        c.nopeInterval = 4; // layers 3 and 7 have no RoPE
+        for (int64_t i = 0; i < c.nLayer; ++i)
+            QCOMPARE(c.usesRope(i), i % 4 != 3);
     }
 };
 
