@@ -52,6 +52,8 @@ std::string featuresNotOnCuda(const ModelConfig &c)
     add(c.qkL2Norm, "q/k L2 norm");
     add(c.moe.interleaveStep > 1, "interleaved dense and MoE layers");
     add(c.moe.weightBeforeExpert, "routing weights on the expert input");
+    add(c.hasRecurrentLayers(), "linear-attention (Gated DeltaNet) layers");
+    add(c.attnOutputGate, "gated attention output");
     return missing;
 }
 

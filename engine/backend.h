@@ -57,8 +57,12 @@ public:
     virtual const Model &model() const = 0;
     virtual int64_t position() const = 0;
     virtual int64_t capacity() const = 0;
-    // Forget every position from n on (n ≤ position()).
+    // Forget every position from n on (n ≤ position()). A model with recurrent layers can only go
+    // back to 0 (or stay): its state holds no earlier positions (see canTruncate).
     virtual void truncate(int64_t n) = 0;
+    // Whether truncate(n) is possible: always for attention-only models; for recurrent ones only
+    // to 0 or to the current position.
+    virtual bool canTruncate(int64_t n) const { return n <= position(); }
     virtual void setPrecision(MatmulPrecision precision) = 0;
     // Evaluates tokens at positions position()...; writes logits [tokens.size(), nVocab] of every
     // token to allLogits and/or of the last one to lastLogits (either may be null). Throws

@@ -127,6 +127,8 @@ int64_t ChatSession::reusePrefix(const std::vector<int32_t> &prompt)
         ++common;
     if (common == prompt.size() && common > 0)
         --common; // the last prompt token must be evaluated again to get its logits
+    if (!m_state->canTruncate(int64_t(common)))
+        common = 0; // a recurrent state cannot go back to an earlier position: recompute
     m_cached.resize(common);
     m_state->truncate(int64_t(common));
     return int64_t(common);

@@ -3,6 +3,7 @@
 #include "engine/memory_estimate.h"
 
 #include "engine/model/model_files.h"
+#include "engine/runtime/recurrent_state.h"
 
 #include <algorithm>
 #include <fstream>
@@ -54,7 +55,10 @@ uint64_t kvCacheBytes(const ModelConfig &c, int64_t contextLength)
     const uint64_t perPosition =
         c.isMla() ? addSaturated(nonNegative(c.mla.kvLoraRank), nonNegative(c.mla.qkRopeDim))
                   : mulSaturated(nonNegative(c.nHeadKv), addSaturated(nonNegative(c.headDim), nonNegative(c.headDimV)));
-    return mulSaturated({nonNegative(c.nLayer), nonNegative(contextLength), perPosition, sizeof(float)});
+    const int64_t recurrent = std::count(c.recurrentLayers.begin(), c.recurrentLayers.end(), true);
+    const int64_t attentionLayers = std::max<int64_t>(nonNegative(c.nLayer) - recurrent, 0);
+    return addSaturated(mulSaturated({nonNegative(attentionLayers), nonNegative(contextLength), perPosition, sizeof(float)}),
+                        recurrentStateBytes(c));
 }
 
 uint64_t scratchBytes(const ModelConfig &c, int64_t contextLength)

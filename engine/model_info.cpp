@@ -41,7 +41,7 @@ void fromGguf(const GgufModel &g, ModelInfo &info)
     info.experts = ggufKey(g, a, "expert_count");
     info.expertsUsed = ggufKey(g, a, "expert_used_count");
     info.sharedExperts = ggufKey(g, a, "expert_shared_count");
-    if (info.sharedExperts == 0 && g.findTensor("blk.0.ffn_gate_shexp.weight") == nullptr) {
+    if (info.sharedExperts == 0) { // no count in the file: one shared expert if any layer has one
         for (const TensorView &t : g.tensors()) {
             if (t.name.find("_shexp") != std::string::npos) {
                 info.sharedExperts = 1;

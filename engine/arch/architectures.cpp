@@ -33,6 +33,8 @@ constexpr FamilyEntry kFamilies[] = {
     {"ernie4_5-moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
     {"ernie4_5_moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
     {"llama4", ArchFamily::Llama4, configureLlama4},
+    {"qwen35moe", ArchFamily::Qwen35Moe, configureQwen35Moe},
+    {"qwen3_5_moe", ArchFamily::Qwen35Moe, configureQwen35Moe},
 };
 
 } // namespace
@@ -55,7 +57,7 @@ ModelConfig readModelConfig(const ModelFiles &files)
                          "unknown architecture " + quotedName(arch) +
                              " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
                              "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss, glm4moe, minimax-m2, "
-                             "ernie4_5-moe, llama4)");
+                             "ernie4_5-moe, llama4, qwen35moe)");
 }
 
 void requireGguf(const ConfigReader &r, const char *familyName)
@@ -79,7 +81,7 @@ void readGgufExpertRouting(const ConfigReader &r, ModelConfig &c)
 void loadStandardAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l)
 {
     const int64_t q = c.nHead * c.headDim, k = c.nHeadKv * c.headDim, v = c.nHeadKv * c.headDimV;
-    l.wq = w.matrix(WeightRole::Wq, layer, q, c.nEmbd);
+    l.wq = w.matrix(WeightRole::Wq, layer, c.attnOutputGate ? 2 * q : q, c.nEmbd);
     l.wk = w.matrix(WeightRole::Wk, layer, k, c.nEmbd);
     l.wv = w.matrix(WeightRole::Wv, layer, v, c.nEmbd);
     l.wo = w.matrix(WeightRole::Wo, layer, c.nEmbd, c.nHead * c.headDimV);
@@ -142,7 +144,9 @@ ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &c, std
     for (int64_t i = 0; i < c.nLayer; ++i) {
         LayerWeights &l = m.layers[size_t(i)];
         l.attnNorm = w.vector(WeightRole::AttnNorm, i, c.nEmbd);
-        if (c.isMla())
+        if (c.isRecurrentLayer(i))
+            loadGatedDeltaNet(w, c, i, l);
+        else if (c.isMla())
             loadMlaAttention(w, c, i, l);
         else
             loadStandardAttention(w, c, i, l);

@@ -14,7 +14,7 @@ ModelWeights loadModelWeights(const ModelFiles &files, const ModelConfig &config
                               std::deque<std::vector<float>> &owned);
 
 // Per-family hooks, one file each (llama, qwen, olmoe, deepseek2, gpt_oss, glm4_moe,
-// minimax_m2, ernie45_moe, llama4).
+// minimax_m2, ernie45_moe, llama4, qwen35_moe).
 void configureLlama(const ConfigReader &r, ModelConfig &c);
 void configureQwen(const ConfigReader &r, ModelConfig &c);
 void configureOlmoe(const ConfigReader &r, ModelConfig &c);
@@ -24,6 +24,8 @@ void configureGlm4Moe(const ConfigReader &r, ModelConfig &c);
 void configureMinimaxM2(const ConfigReader &r, ModelConfig &c);
 void configureErnie45Moe(const ConfigReader &r, ModelConfig &c);
 void configureLlama4(const ConfigReader &r, ModelConfig &c);
+void configureQwen35Moe(const ConfigReader &r, ModelConfig &c);
+void loadGatedDeltaNet(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 void loadMlaAttention(const WeightLoader &w, const ModelConfig &c, int64_t layer, LayerWeights &l);
 
 // Shared building blocks.

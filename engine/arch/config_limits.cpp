@@ -114,6 +114,22 @@ void validateModelConfig(const ModelConfig &c)
     checkRope(c);
     inRange(c.slidingWindow, 0, kMaxContext, "sliding window (attention.sliding_window)");
     inRange(c.attentionChunk, 0, kMaxContext, "attention chunk");
+    if (!c.recurrentLayers.empty()) {
+        if (int64_t(c.recurrentLayers.size()) != c.nLayer)
+            throw std::runtime_error("hyper-parameters inconsistent: the recurrent layer pattern has " +
+                                     std::to_string(c.recurrentLayers.size()) + " entries for " +
+                                     std::to_string(c.nLayer) + " layers");
+        const LinearAttentionConfig &la = c.linear;
+        inRange(la.convKernel, 1, 64, "linear-attention convolution taps (ssm.conv_kernel)");
+        inRange(la.nKHeads, 1, kMaxHeads, "linear-attention q/k heads (ssm.group_count)");
+        inRange(la.nVHeads, la.nKHeads, kMaxHeads, "linear-attention value heads (ssm.time_step_rank)");
+        if (la.nVHeads % la.nKHeads != 0)
+            throw std::runtime_error("hyper-parameters inconsistent: " + std::to_string(la.nKHeads) +
+                                     " linear-attention q/k heads do not divide its " + std::to_string(la.nVHeads) +
+                                     " value heads");
+        inRange(la.headKDim, 1, 1024, "linear-attention q/k head width (ssm.state_size)");
+        inRange(la.headVDim, 1, 1024, "linear-attention value head width (ssm.inner_size / value heads)");
+    }
     inRange(c.moe.interleaveStep, 1, c.nLayer, "MoE layer interval (interleave_moe_layer_step)");
     if (!c.chunkedLayers.empty() && int64_t(c.chunkedLayers.size()) != c.nLayer)
         throw std::runtime_error("hyper-parameters inconsistent: the chunked-attention layer pattern has " +

@@ -8,7 +8,7 @@
 
 namespace enclave {
 
-enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss, Glm4Moe, MinimaxM2, Ernie45Moe, Llama4 };
+enum class ArchFamily { Llama, Qwen2, Qwen3, Qwen2Moe, Qwen3Moe, Olmoe, Deepseek2, GptOss, Glm4Moe, MinimaxM2, Ernie45Moe, Llama4, Qwen35Moe };
 
 // How RoPE pairs dimensions: Interleaved rotates (x[2i], x[2i+1]) — GGUF llama (whose q/k
 // rows the converter permuted) and DeepSeek; HalfSplit rotates (x[i], x[i + d/2]) — HF
@@ -66,6 +66,18 @@ struct MlaConfig {
     int64_t vHeadDim = 0;
 };
 
+// Gated DeltaNet (Qwen3.5/Qwen3-Next linear attention): a causal depthwise convolution over the
+// q/k/v channels, then per value head a 64×64-style state updated by the delta rule.
+struct LinearAttentionConfig {
+    int64_t convKernel = 0; // taps of the convolution (ssm.conv_kernel), the current token included
+    int64_t nKHeads = 0;    // q/k heads (ssm.group_count)
+    int64_t nVHeads = 0;    // value heads (ssm.time_step_rank); value head h reads q/k head h % nKHeads
+    int64_t headKDim = 0;   // q/k head width (ssm.state_size)
+    int64_t headVDim = 0;   // value head width (ssm.inner_size / nVHeads)
+    int64_t channels() const { return 2 * nKHeads * headKDim + nVHeads * headVDim; }
+    int64_t stateFloats() const { return (convKernel - 1) * channels() + nVHeads * headKDim * headVDim; }
+};
+
 struct ModelConfig {
     ArchFamily family = ArchFamily::Llama;
     std::string architecture; // as the file names it ("qwen3moe", "qwen3_moe"...)
@@ -92,6 +104,9 @@ struct ModelConfig {
     bool qkL2Norm = false;      // Llama 4: weightless RMS norm of q and k per head after RoPE
     double nopeTempScale = 0.0; // Llama 4: NoPE layers scale q by 1 + s ln(floor((pos + 1) / floor) + 1)
     int64_t nopeTempFloor = 0;
+    bool attnOutputGate = false; // Qwen3.5: q projects [query | gate] per head; heads × sigmoid(gate)
+    LinearAttentionConfig linear;
+    std::vector<bool> recurrentLayers; // [nLayer]: Gated DeltaNet instead of attention (empty: none)
     bool tiedEmbeddings = false;
     RopeConfig rope;
     MoeConfig moe;
@@ -100,6 +115,17 @@ struct ModelConfig {
     bool isMoeLayer(int64_t layer) const
     {
         return moe.nExpert > 0 && layer >= moe.leadingDense && (layer + 1) % (moe.interleaveStep > 0 ? moe.interleaveStep : 1) == 0;
+    }
+    bool isRecurrentLayer(int64_t layer) const
+    {
+        return layer >= 0 && size_t(layer) < recurrentLayers.size() && recurrentLayers[size_t(layer)];
+    }
+    bool hasRecurrentLayers() const
+    {
+        for (bool r : recurrentLayers)
+            if (r)
+                return true;
+        return false;
     }
     bool usesRope(int64_t layer) const { return nopeInterval <= 0 || (layer + 1) % nopeInterval != 0; }
     // The attention window of a layer in positions (0: the whole context).

@@ -12,6 +12,7 @@ enum class WeightRole {
     TokenEmbd, OutputNorm, Output,
     AttnNorm, Wq, Wk, Wv, Wo, Bq, Bk, Bv, Bo, AttnSinks, QNorm, KNorm,
     WqA, QANorm, WqB, WkvA, KvANorm, WkvB, WkB, WvB,
+    Wqkv, Wz, SsmConv, SsmDtBias, SsmA, SsmBeta, SsmAlpha, SsmNorm, SsmOut,
     FfnNorm, PostAttnNorm, FfnGate, FfnUp, FfnDown,
     Router, RouterBias, RouterLogitBias, ExpGateBias, ExpUpBias, ExpDownBias, ExpGate, ExpUp, ExpDown, ExpGateStacked, ExpUpStacked, ExpDownStacked,
     SharedGate, SharedUp, SharedDown, SharedGateInp,

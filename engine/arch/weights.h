@@ -46,6 +46,14 @@ struct LayerWeights {
     bool wkBTransposed = false;  // true: stored [nope, kvLoraRank] (HF kv_b_proj rows)
     std::vector<Matrix> wvB;     // per head [vHeadDim, kvLoraRank]: latent → v
     Matrix wo;                   // [nEmbd, nHead*headDimV]
+    // Gated DeltaNet (recurrent layers)
+    Matrix wqkv;                 // [channels, nEmbd]: q, k, v of every head
+    Matrix wz;                   // [nVHeads*headVDim, nEmbd]: the output gate
+    Matrix wBeta, wAlpha;        // [nVHeads, nEmbd]: the update strength and the decay's input
+    Matrix ssmOut;               // [nEmbd, nVHeads*headVDim]
+    std::vector<float> conv;     // [channels, convKernel], the current token's tap last
+    std::vector<float> dtBias, ssmA; // [nVHeads]: decay = exp(softplus(alpha + dtBias) * ssmA), ssmA < 0
+    std::vector<float> ssmNorm;  // [headVDim]
 
     std::vector<float> ffnNorm;  // [nEmbd]
     // Dense FFN

@@ -121,11 +121,22 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
 {
     const ModelConfig &c = ctx.config;
     const int64_t n = ctx.n, qW = c.nHead * c.headDim, kW = c.nHeadKv * c.headDim, vW = c.nHeadKv * c.headDimV;
-    std::vector<float> q(size_t(n * qW)), k(size_t(n * kW)), v(size_t(n * vW));
+    std::vector<float> q(size_t(n * qW)), k(size_t(n * kW)), v(size_t(n * vW)), gate;
     {
         PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
-        const MatmulJob projections[] = {{&l.wq, x, n, q.data()}, {&l.wk, x, n, k.data()}, {&l.wv, x, n, v.data()}};
+        std::vector<float> queryAndGate(c.attnOutputGate ? size_t(2 * n * qW) : 0);
+        float *qOut = c.attnOutputGate ? queryAndGate.data() : q.data();
+        const MatmulJob projections[] = {{&l.wq, x, n, qOut}, {&l.wk, x, n, k.data()}, {&l.wv, x, n, v.data()}};
         matmulBatch(projections, ctx.pool, ctx.precision);
+        if (c.attnOutputGate) { // per head [query | gate]
+            gate.resize(size_t(n * qW));
+            for (int64_t t = 0; t < n; ++t)
+                for (int64_t h = 0; h < c.nHead; ++h) {
+                    const float *src = queryAndGate.data() + (t * c.nHead + h) * 2 * c.headDim;
+                    std::copy_n(src, c.headDim, q.data() + t * qW + h * c.headDim);
+                    std::copy_n(src + c.headDim, c.headDim, gate.data() + t * qW + h * c.headDim);
+                }
+        }
     }
     addBias(q.data(), l.bq, n);
     addBias(k.data(), l.bk, n);
@@ -187,6 +198,9 @@ void standardAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t l
         });
     }
     attentionTimer.stop();
+    if (c.attnOutputGate) // heads and gate are both [n, nHead·headDim] (headDimV == headDim)
+        for (size_t i = 0; i < heads.size(); ++i)
+            heads[i] *= 1.0f / (1.0f + std::exp(-gate[i]));
     PhaseTimer timer(ctx.times, &PhaseTimes::denseSeconds);
     matmul(l.wo, heads.data(), n, out, ctx.pool, ctx.precision);
     addBias(out, l.bo, n);

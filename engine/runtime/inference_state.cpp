@@ -37,7 +37,8 @@ void keepFreedActivationMemory()
 
 InferenceState::InferenceState(const Model &model, int64_t contextLength, ThreadPool &pool)
     : m_model(model), m_pool(pool), m_rope(model.config().rope),
-      m_cache(model.config(), contextLength > 0 ? contextLength : model.config().nCtxTrain)
+      m_cache(model.config(), contextLength > 0 ? contextLength : model.config().nCtxTrain),
+      m_recurrent(model.config())
 {
     keepFreedActivationMemory();
     const ModelConfig &c = model.config();
@@ -68,10 +69,22 @@ std::string InferenceState::deviceName() const
     return "CPU (" + std::to_string(m_pool.size()) + " threads)";
 }
 
+bool InferenceState::canTruncate(int64_t n) const
+{
+    if (n < 0 || n > m_position)
+        return false;
+    return n == 0 || n == m_position || !m_model.config().hasRecurrentLayers();
+}
+
 void InferenceState::truncate(int64_t n)
 {
     if (n < 0 || n > m_position)
         throw std::out_of_range("truncate(" + std::to_string(n) + ") beyond position " + std::to_string(m_position));
+    if (!canTruncate(n))
+        throw std::logic_error("truncate(" + std::to_string(n) + "): the recurrent layers' state cannot go back to an "
+                               "earlier position; truncate to 0 and evaluate again");
+    if (n == 0)
+        m_recurrent.reset();
     m_position = n;
 }
 
@@ -101,7 +114,8 @@ void InferenceState::evaluate(std::span<const int32_t> tokens, float *allLogits,
 void InferenceState::runLayers(float *residual, int64_t n)
 {
     const ModelConfig &c = m_model.config();
-    const ChunkContext ctx{c, m_rope, m_cache, m_pool, m_position, n, m_precision, m_hook, m_usage.get(), &m_stats.phases};
+    const ChunkContext ctx{c,      m_rope, m_cache, m_pool,        m_position,       n,
+                           m_precision, m_hook, m_usage.get(), &m_stats.phases, &m_recurrent};
     if (m_usage)
         m_usage->advance(n);
     std::vector<float> normed(size_t(n * c.nEmbd)), out(size_t(n * c.nEmbd));
@@ -109,7 +123,9 @@ void InferenceState::runLayers(float *residual, int64_t n)
         const LayerWeights &l = m_model.weights().layers[size_t(i)];
         for (int64_t t = 0; t < n; ++t)
             rmsNorm(residual + t * c.nEmbd, l.attnNorm.data(), normed.data() + t * c.nEmbd, c.nEmbd, c.normEps);
-        if (c.isMla())
+        if (c.isRecurrentLayer(i))
+            gatedDeltaNet(ctx, l, i, normed.data(), out.data());
+        else if (c.isMla())
             latentAttention(ctx, l, i, normed.data(), out.data());
         else
             standardAttention(ctx, l, i, normed.data(), out.data());

@@ -5,6 +5,7 @@
 
 #include "engine/backend.h"
 #include "engine/runtime/kv_cache.h"
+#include "engine/runtime/recurrent_state.h"
 #include "engine/runtime/model.h"
 #include "engine/runtime/ops.h"
 
@@ -30,6 +31,7 @@ public:
     const Model &model() const override { return m_model; }
     // Forget every position from n on (n ≤ position()); cached prefix reuse keeps the rest.
     void truncate(int64_t n) override;
+    bool canTruncate(int64_t n) const override;
     void setPrecision(MatmulPrecision precision) override { m_precision = precision; }
     MatmulPrecision precision() const { return m_precision; }
     void setRoutingHook(moe::RoutingHook *hook) override { m_hook = hook; }
@@ -53,6 +55,7 @@ private:
     ThreadPool &m_pool;
     RopeTables m_rope;
     KvCache m_cache;
+    RecurrentState m_recurrent;
     int64_t m_position = 0;
     MatmulPrecision m_precision = MatmulPrecision::Exact;
     moe::RoutingHook *m_hook = nullptr;

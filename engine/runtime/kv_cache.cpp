@@ -32,8 +32,14 @@ KvCache::KvCache(const ModelConfig &c, int64_t cap) : capacity(cap)
                                  " for the KV cache, but only " + formatBytes(available) +
                                  " of memory is available; choose a shorter context");
     try {
-        k.assign(size_t(c.nLayer), std::vector<float>(size_t(heads * capacity * kHeadWidth)));
-        v.assign(size_t(c.nLayer), std::vector<float>(size_t(heads * capacity * vHeadWidth)));
+        k.resize(size_t(c.nLayer));
+        v.resize(size_t(c.nLayer));
+        for (int64_t i = 0; i < c.nLayer; ++i) {
+            if (c.isRecurrentLayer(i))
+                continue; // its state lives in RecurrentState
+            k[size_t(i)].assign(size_t(heads * capacity * kHeadWidth), 0.0f);
+            v[size_t(i)].assign(size_t(heads * capacity * vHeadWidth), 0.0f);
+        }
     } catch (const std::bad_alloc &) {
         throw std::runtime_error("out of memory allocating the KV cache (" + formatBytes(bytes) + " for " +
                                  std::to_string(capacity) + " tokens); choose a shorter context");

@@ -80,6 +80,7 @@ std::string ggufArchitectureName(ArchFamily family)
     case ArchFamily::MinimaxM2: return "minimax-m2";
     case ArchFamily::Ernie45Moe: return "ernie4_5-moe";
     case ArchFamily::Llama4: return "llama4";
+    case ArchFamily::Qwen35Moe: return "qwen35moe";
     }
     throw std::invalid_argument("ggufArchitectureName: unknown family");
 }

@@ -173,6 +173,45 @@ private slots:
         QCOMPARE(again.text, second.text);
     }
 
+    // A model with recurrent (Gated DeltaNet) layers keeps no per-position history: a turn that
+    // continues the cached tokens reuses them, one that changes earlier tokens recomputes from the
+    // start. Either way the answer is the one a fresh session gives.
+    void recurrentModelReusesOnlyAnExactContinuation()
+    {
+        const std::string path = ENCLAVE_REFPACK2_DIR "/models/qwen35_moe/gguf/qwen35_moe-q8_0.gguf";
+        if (!QFile::exists(QString::fromStdString(path)))
+            QSKIP("second reference pack not found beside the clone");
+        const auto model = Model::load(path);
+        const Tokenizer tokenizer(loadTokenizerSpec(path));
+        ChatSession session(*model, tokenizer, 512, defaultThreadPool());
+        GenerationRequest r;
+        r.sampling.temperature = 0;
+        r.maxTokens = 6;
+        r.messages = {{"user", "Hello there", {}, {}}};
+        Collected first;
+        session.generate(r, collect(first));
+        QCOMPARE(first.reason, EndReason::Length);
+
+        r.messages.push_back({"assistant", first.text, {}, {}});
+        r.messages.push_back({"user", "and then?", {}, {}});
+        Collected second;
+        session.generate(r, collect(second));
+        ChatSession fresh(*model, tokenizer, 512, defaultThreadPool());
+        Collected again;
+        fresh.generate(r, collect(again));
+        QCOMPARE(second.text, again.text);
+
+        // An edited first message: the cached tokens diverge early, so nothing is reused.
+        r.messages = {{"user", "Goodbye there", {}, {}}};
+        Collected edited;
+        session.generate(r, collect(edited));
+        QCOMPARE(edited.stats.reusedTokens, 0);
+        ChatSession fresh2(*model, tokenizer, 512, defaultThreadPool());
+        Collected editedFresh;
+        fresh2.generate(r, collect(editedFresh));
+        QCOMPARE(edited.text, editedFresh.text);
+    }
+
     void greedyMatchesReferenceContinuation()
     {
         // The refpack prompt is the ChatML rendering of one user message.

@@ -71,7 +71,7 @@ Logits runModel(const Model &model, const std::vector<int32_t> &ids, int64_t ste
 }
 
 // The models of the pack the engine runs; their files are the ones the pack ships (llama_cpp.json).
-const char *const kModels[] = {"qwen3_moe", "deepseek_v2", "gpt_oss", "glm4_moe", "minimax_m2", "ernie45_moe", "llama4"};
+const char *const kModels[] = {"qwen3_moe", "deepseek_v2", "gpt_oss", "glm4_moe", "minimax_m2", "ernie45_moe", "llama4", "qwen35_moe"};
 
 std::vector<QString> shippedFiles(const QString &model)
 {
@@ -155,6 +155,25 @@ private slots:
         qInfo("%s %s fast, step %d: median row rel %.2e (llama.cpp %.2e)", qPrintable(model), qPrintable(file), step,
               err, llamaErr);
         QVERIFY(err <= 2.0 * llamaErr);
+    }
+
+    // The recurrent layers' state has no per-position history: a sequence can stay where it is or
+    // go back to its start, and from the start it evaluates exactly as a fresh one.
+    void recurrentStateRewindsOnlyToTheStart()
+    {
+        const auto loaded = load(QStringLiteral("qwen35_moe"), QStringLiteral("q8_0"));
+        InferenceState state(*loaded, int64_t(m_ids.size()), defaultThreadPool());
+        const int64_t vocab = loaded->config().nVocab;
+        Logits first(m_ids.size() * size_t(vocab)), again(first.size());
+        state.evaluate(m_ids, first.data());
+        QVERIFY(state.canTruncate(int64_t(m_ids.size())));
+        QVERIFY(!state.canTruncate(5));
+        QVERIFY_THROWS_EXCEPTION(std::logic_error, state.truncate(5));
+        QCOMPARE(state.position(), int64_t(m_ids.size())); // a refused truncate changes nothing
+        QVERIFY(state.canTruncate(0));
+        state.truncate(0);
+        state.evaluate(m_ids, again.data());
+        QCOMPARE(again, first);
     }
 
     void greedy_data()

@@ -2,7 +2,9 @@
 // parameter counts equal the reference's, experts and hyper-parameters match config.json.
 #include "engine/model_info.h"
 
+#include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -66,6 +68,49 @@ private slots:
             tensors += entry.second;
         QVERIFY(tensors > 0);
         QVERIFY(QByteArray::fromStdString(modelInfoJson(info)).contains("\"active\""));
+    }
+
+    // The 2026 architectures of the second pack: parameters as its model_info.json counts them (less
+    // llama3's rope_freqs table, which is computed, not learned), experts and shared experts (a count key, or one when the file has shared-expert tensors).
+    void newArchitecturesMatchPack2_data()
+    {
+        QTest::addColumn<QString>("model");
+        for (const char *model : {"gpt_oss", "glm4_moe", "minimax_m2", "qwen35_moe", "llama4", "ernie45_moe"})
+            QTest::newRow(model) << QString(model);
+    }
+
+    void newArchitecturesMatchPack2()
+    {
+        QFETCH(QString, model);
+        const QString dir = QStringLiteral(ENCLAVE_REFPACK2_DIR "/models/%1/").arg(model);
+        QFile f(dir + QStringLiteral("ref/model_info.json"));
+        if (!f.open(QIODevice::ReadOnly))
+            QSKIP("second reference pack not found beside the clone");
+        const QJsonObject ref = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonObject kv = ref.value(QStringLiteral("gguf_kv")).toObject();
+        bool hasSharedTensors = false;
+        qint64 params = qint64(ref.value(QStringLiteral("n_params")).toDouble());
+        for (const QJsonValue t : ref.value(QStringLiteral("tensors")).toArray()) {
+            const QString name = t.toObject().value(QStringLiteral("name")).toString();
+            hasSharedTensors |= name.contains(QStringLiteral("_shexp"));
+            if (name.startsWith(QStringLiteral("rope_freqs"))) {
+                qint64 elements = 1;
+                for (const QJsonValue d : t.toObject().value(QStringLiteral("ggml_ne")).toArray())
+                    elements *= d.toInt();
+                params -= elements;
+            }
+        }
+        const int shared = kv.value(QStringLiteral("expert_shared_count")).toInt(hasSharedTensors ? 1 : 0);
+        for (const QString &file : QDir(dir + QStringLiteral("gguf")).entryList({QStringLiteral("*.gguf")})) {
+            const std::string path = (dir + QStringLiteral("gguf/") + file).toStdString();
+            const ModelInfo info = describeModel(ModelFiles(path), path);
+            QCOMPARE(info.totalParams, params);
+            QCOMPARE(info.layers, kv.value(QStringLiteral("block_count")).toInt());
+            QCOMPARE(info.experts, kv.value(QStringLiteral("expert_count")).toInt());
+            QCOMPARE(info.expertsUsed, kv.value(QStringLiteral("expert_used_count")).toInt());
+            QCOMPARE(info.sharedExperts, shared);
+            QVERIFY(info.activeParams < info.totalParams);
+        }
     }
 };
 
