@@ -2,6 +2,7 @@
 // decode and filter token by token until a stop token, stop string, length or cancel.
 #include "engine/chat_session.h"
 
+#include "engine/text/harmony.h"
 #include "engine/text/output_filter.h"
 #include "engine/text/stream_decoder.h"
 
@@ -166,6 +167,18 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
     Sampler sampler(request.sampling);
     StreamDecoder decoder(m_tokenizer, true);
     OutputFilter filter(request.stopStrings, endsWithThinkOpen(prompt));
+    // gpt-oss answers in harmony messages: the parser sorts them by channel, then the answer goes
+    // through the filter (stop strings) and the reasoning through one of its own.
+    const std::unique_ptr<HarmonyParser> harmony = HarmonyParser::forTokenizer(m_tokenizer, prompt);
+    OutputFilter reasoningFilter({}, true);
+    const auto filtered = [&](const std::vector<OutputFilter::Piece> &pieces) {
+        std::vector<OutputFilter::Piece> out;
+        for (const OutputFilter::Piece &p : pieces)
+            for (OutputFilter::Piece &q : (p.reasoning ? reasoningFilter : filter).push(p.text))
+                out.push_back(std::move(q));
+        return out;
+    };
+    const auto next = [&](int32_t id) { return harmony ? filtered(harmony->push(id)) : filter.push(decoder.push(id)); };
     std::vector<int32_t> history = tokens;
     const auto deliver = [&](const std::vector<OutputFilter::Piece> &pieces) {
         bool keepGoing = true;
@@ -182,16 +195,16 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
             reason = EndReason::Cancelled;
             break;
         }
-        const int32_t next = sampler.sample(logits, history);
+        const int32_t id = sampler.sample(logits, history);
         if (i == 0)
             stats.timeToFirstTokenMs = msSince(start);
-        if (m_tokenizer.isEndOfGeneration(next)) {
+        if (m_tokenizer.isEndOfGeneration(id)) {
             reason = EndReason::StopToken;
             break;
         }
         ++stats.generatedTokens;
-        history.push_back(next);
-        const bool keepGoing = deliver(filter.push(decoder.push(next)));
+        history.push_back(id);
+        const bool keepGoing = deliver(next(id));
         if (filter.stopped()) {
             reason = EndReason::StopString;
             break;
@@ -204,11 +217,12 @@ GenerationStats ChatSession::generate(const GenerationRequest &request, const Ge
             reason = EndReason::ContextFull;
             break;
         }
-        m_state->evaluate(std::span(&next, 1), nullptr, logits.data());
-        m_cached.push_back(next);
+        m_state->evaluate(std::span(&id, 1), nullptr, logits.data());
+        m_cached.push_back(id);
     }
     if (reason != EndReason::StopString)
-        deliver(filter.push(decoder.flush()));
+        deliver(harmony ? filtered(harmony->flush()) : filter.push(decoder.flush()));
+    deliver(reasoningFilter.flush());
     deliver(filter.flush());
     const double genSeconds = msSince(genStart) / 1000.0;
     stats.generationTokensPerSecond = genSeconds > 0 ? double(stats.generatedTokens) / genSeconds : 0;
