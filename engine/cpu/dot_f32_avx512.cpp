@@ -8,7 +8,11 @@
 #if defined(__x86_64__) || defined(__i386__)
 
 #include "engine/quant/blocks.h"
+#include "engine/quant/float_convert.h"
+#include "engine/quant/iq_grids.h"
 
+#include <array>
+#include <bit>
 #include <cstring>
 #include <immintrin.h>
 
@@ -341,6 +345,217 @@ struct FormatIQ4_XS {
     }
 };
 
+// ---- The codebook formats (IQ1-IQ3) and MXFP4: vector k holds two grid points of 8 (or four of 4)
+// magnitudes widened to floats, times the group's scale, negated where the sign bits say. Negating a
+// product is exact, so d * (-g) of the references and -(d * g) here are the same float.
+
+// The 8 signs of each 7-bit sign field (element 7's is the field's parity).
+constexpr std::array<uint8_t, 128> kIqSignTable = [] {
+    std::array<uint8_t, 128> t{};
+    for (uint32_t i = 0; i < 128; ++i)
+        t[i] = iqSigns(i);
+    return t;
+}();
+
+// 16 magnitudes from two 8-byte points (or four 4-byte ones) as floats.
+ENCLAVE_INLINE __m512 pointsToFloats(uint64_t low, uint64_t high)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_set_epi64x(int64_t(high), int64_t(low))));
+}
+ENCLAVE_INLINE __m512 points4ToFloats(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_setr_epi32(int(a), int(b), int(c), int(d))));
+}
+// scale * magnitudes, negated in the lanes whose bit of `signs` is set.
+ENCLAVE_INLINE __m512 signedScaled(float scale, __m512 magnitudes, uint32_t signs)
+{
+    const __m512 w = _mm512_mul_ps(_mm512_set1_ps(scale), magnitudes);
+    return _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_castps_si512(w), __mmask16(signs), _mm512_castps_si512(w),
+                                                     _mm512_set1_epi32(int(0x80000000u))));
+}
+
+// IQ2_XXS: per sub-block two uint32: grid bytes, then 4 sign fields and the scale in bits 28-31.
+struct FormatIQ2_XXS {
+    using Block = BlockIQ2_XXS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            uint32_t a[2];
+            std::memcpy(a, b.qs + 4 * ib, sizeof a);
+            const float db = d * (0.5f + float(a[1] >> 28)) * 0.25f;
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const uint32_t signs = kIqSignTable[(a[1] >> (14 * h)) & 127] |
+                                       uint32_t(kIqSignTable[(a[1] >> (14 * h + 7)) & 127]) << 8;
+                const __m512 g = pointsToFloats(kIq2xxsGrid[(a[0] >> (16 * h)) & 255], kIq2xxsGrid[(a[0] >> (16 * h + 8)) & 255]);
+                sink(2 * ib + h, signedScaled(db, g, signs));
+            }
+        }
+    }
+};
+
+// IQ2_XS: a 9-bit index and a sign field per group; a 4-bit scale per 16 elements.
+struct FormatIQ2_XS {
+    using Block = BlockIQ2_XS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 16
+        for (int k = 0; k < 16; ++k) {
+            const uint16_t v0 = b.qs[2 * k], v1 = b.qs[2 * k + 1];
+            const float db = d * (0.5f + float((b.scales[k / 2] >> (4 * (k % 2))) & 0xf)) * 0.25f;
+            const uint32_t signs = kIqSignTable[v0 >> 9] | uint32_t(kIqSignTable[v1 >> 9]) << 8;
+            sink(k, signedScaled(db, pointsToFloats(kIq2xsGrid[v0 & 511], kIq2xsGrid[v1 & 511]), signs));
+        }
+    }
+};
+
+// IQ2_S: 10-bit indices (2 high bits in qh), 8 plain sign bits per group.
+struct FormatIQ2_S {
+    using Block = BlockIQ2_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+        const uint8_t *signs = b.qs + kQK_K / 8;
+#pragma GCC unroll 16
+        for (int k = 0; k < 16; ++k) {
+            const int ib = k / 2, l = 2 * (k % 2);
+            const int i0 = b.qs[2 * k] | (((b.qh[ib] >> (2 * l)) & 3) << 8);
+            const int i1 = b.qs[2 * k + 1] | (((b.qh[ib] >> (2 * l + 2)) & 3) << 8);
+            const float db = d * (0.5f + float((b.scales[ib] >> (4 * (k % 2))) & 0xf)) * 0.25f;
+            const uint32_t s = signs[2 * k] | uint32_t(signs[2 * k + 1]) << 8;
+            sink(k, signedScaled(db, pointsToFloats(kIq2sGrid[size_t(i0)], kIq2sGrid[size_t(i1)]), s));
+        }
+    }
+};
+
+// IQ3_XXS: 8-bit indices of 4-magnitude points; per sub-block a uint32 of sign fields and the scale.
+struct FormatIQ3_XXS {
+    using Block = BlockIQ3_XXS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            uint32_t aux;
+            std::memcpy(&aux, b.qs + kQK_K / 4 + 4 * ib, sizeof aux);
+            const float db = d * (0.5f + float(aux >> 28)) * 0.5f;
+            const uint8_t *q = b.qs + 8 * ib;
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const uint32_t signs = kIqSignTable[(aux >> (14 * h)) & 127] |
+                                       uint32_t(kIqSignTable[(aux >> (14 * h + 7)) & 127]) << 8;
+                const __m512 g = points4ToFloats(kIq3xxsGrid[q[4 * h]], kIq3xxsGrid[q[4 * h + 1]], kIq3xxsGrid[q[4 * h + 2]],
+                                                 kIq3xxsGrid[q[4 * h + 3]]);
+                sink(2 * ib + h, signedScaled(db, g, signs));
+            }
+        }
+    }
+};
+
+// IQ3_S: 9-bit indices (bit 8 in qh), plain sign bytes, a 4-bit scale per sub-block: d (1 + 2 ls).
+struct FormatIQ3_S {
+    using Block = BlockIQ3_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            const float db = d * float(1 + 2 * ((b.scales[ib / 2] >> (4 * (ib % 2))) & 0xf));
+            const uint8_t *q = b.qs + 8 * ib;
+            const int qh = b.qh[ib];
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const auto point = [&](int j) { return kIq3sGrid[size_t(q[4 * h + j] | (((qh >> (4 * h + j)) & 1) << 8))]; };
+                const uint32_t signs = b.signs[4 * ib + 2 * h] | uint32_t(b.signs[4 * ib + 2 * h + 1]) << 8;
+                sink(2 * ib + h, signedScaled(db, points4ToFloats(point(0), point(1), point(2), point(3)), signs));
+            }
+        }
+    }
+};
+
+// IQ1_S / IQ1_M: signed points of -1, 0, 1 shifted by +-1/8 per group, times d (2 ls + 1):
+// dl * (g + delta) as the references round it.
+ENCLAVE_INLINE __m512 iq1Vector(float dl, uint64_t p0, uint64_t p1, float delta0, float delta1)
+{
+    const __m512 g = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_set_epi64x(int64_t(p1), int64_t(p0))));
+    const __m512 delta = _mm512_mask_blend_ps(__mmask16(0xff00), _mm512_set1_ps(delta0), _mm512_set1_ps(delta1));
+    return _mm512_mul_ps(_mm512_set1_ps(dl), _mm512_add_ps(g, delta));
+}
+
+struct FormatIQ1_S {
+    using Block = BlockIQ1_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            const uint32_t qh = b.qh[ib];
+            const float dl = d * float(2 * ((qh >> 12) & 7) + 1);
+            const float delta = qh & 0x8000 ? -kIq1Delta : kIq1Delta;
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const int l = 2 * h;
+                const uint64_t p0 = kIq1sGrid[b.qs[4 * ib + l] | (((qh >> (3 * l)) & 7) << 8)];
+                const uint64_t p1 = kIq1sGrid[b.qs[4 * ib + l + 1] | (((qh >> (3 * l + 3)) & 7) << 8)];
+                sink(2 * ib + h, iq1Vector(dl, p0, p1, delta, delta));
+            }
+        }
+    }
+};
+
+struct FormatIQ1_M {
+    using Block = BlockIQ1_M;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        uint16_t sc[4];
+        std::memcpy(sc, b.scales, sizeof sc);
+        const float d = fp16ToFp32(uint16_t((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000)));
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const int n0 = b.qh[2 * ib + h] & 0xf, n1 = b.qh[2 * ib + h] >> 4;
+                const float dl = d * float(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3 * h)) & 7) + 1);
+                const uint64_t p0 = kIq1sGrid[b.qs[4 * ib + 2 * h] | ((n0 & 7) << 8)];
+                const uint64_t p1 = kIq1sGrid[b.qs[4 * ib + 2 * h + 1] | ((n1 & 7) << 8)];
+                // the shift's sign as bit arithmetic: +-1/8 is 0x3e000000 with bit 31 from the nibble's bit 3
+                const float delta0 = std::bit_cast<float>(0x3e000000u | uint32_t(n0 & 8) << 28);
+                const float delta1 = std::bit_cast<float>(0x3e000000u | uint32_t(n1 & 8) << 28);
+                sink(2 * ib + h, iq1Vector(dl, p0, p1, delta0, delta1));
+            }
+        }
+    }
+};
+
+// MXFP4: nibbles as Q4_0 into the 16 doubled e2m1 values times the block's power of two.
+struct FormatMXFP4 {
+    using Block = BlockMXFP4;
+    static constexpr int kElems = 32;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const __m512 values = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(load128(kMxfp4Values)));
+        decodeNibbles32(b.qs, _mm512_mul_ps(values, _mm512_set1_ps(e8m0HalfToFp32(b.e))), sink);
+    }
+};
+
 // ---- Row loops
 
 struct DotSink {
@@ -411,6 +626,10 @@ constexpr FormatKernels kFormatKernels[] = {
     kernels<FormatQ2_K>(QuantType::Q2_K),    kernels<FormatQ5_0>(QuantType::Q5_0),
     kernels<FormatQ4_1>(QuantType::Q4_1),    kernels<FormatQ5_1>(QuantType::Q5_1),
     kernels<FormatIQ4_NL>(QuantType::IQ4_NL), kernels<FormatIQ4_XS>(QuantType::IQ4_XS),
+    kernels<FormatIQ2_XXS>(QuantType::IQ2_XXS), kernels<FormatIQ2_XS>(QuantType::IQ2_XS),
+    kernels<FormatIQ2_S>(QuantType::IQ2_S),   kernels<FormatIQ3_XXS>(QuantType::IQ3_XXS),
+    kernels<FormatIQ3_S>(QuantType::IQ3_S),   kernels<FormatIQ1_S>(QuantType::IQ1_S),
+    kernels<FormatIQ1_M>(QuantType::IQ1_M),   kernels<FormatMXFP4>(QuantType::MXFP4),
 };
 
 #undef ENCLAVE_INLINE

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 namespace enclave {
@@ -24,10 +25,10 @@ inline int8_t gridSignedByte(uint64_t point, int j) { return int8_t(uint8_t(poin
 
 // The 8 signs of a 7-bit IQ2_XXS/IQ2_XS/IQ3_XXS sign field: bit j set = element j negative, with
 // element 7's sign the parity of the field.
-inline uint8_t iqSigns(uint32_t field7)
+constexpr uint8_t iqSigns(uint32_t field7)
 {
     const uint32_t s = field7 & 127;
-    return uint8_t(s | (uint32_t(__builtin_popcount(s) & 1) << 7));
+    return uint8_t(s | (uint32_t(std::popcount(s) & 1) << 7));
 }
 
 } // namespace enclave
