@@ -66,10 +66,13 @@ void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t laye
             const int64_t queries = std::min(kQueryBlock, n - t0);
             const int64_t seen = ctx.firstPos + t0 + queries; // positions the block's last query sees
             const int64_t ld = (seen + kGemmPanelRows - 1) / kGemmPanelRows * kGemmPanelRows;
+            // Keys before the block's first visible position (sliding or chunked layers) are skipped:
+            // columns [0, from) of scores are never written nor read.
+            const int64_t from = c.firstVisible(layer, ctx.firstPos + t0) / kGemmPanelRows * kGemmPanelRows;
             scores.resize(size_t(queries * ld));
             panel.resize(size_t(kGemmPanelRows * kDepthBlock));
             // scores[r, j] = q_r · k_j: the keys are the "weight rows", the queries the "tokens".
-            for (int64_t j0 = 0; j0 < seen; j0 += kGemmPanelRows) {
+            for (int64_t j0 = from; j0 < seen; j0 += kGemmPanelRows) {
                 const int valid = int(std::min<int64_t>(kGemmPanelRows, seen - j0));
                 for (int64_t d0 = 0; d0 < c.headDim; d0 += kDepthBlock) {
                     const int64_t depth = std::min(kDepthBlock, c.headDim - d0);
@@ -82,14 +85,14 @@ void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t laye
                 float *row = scores.data() + r * ld;
                 const int64_t visible = ctx.firstPos + t0 + r + 1, first = c.firstVisible(layer, visible - 1);
                 normalizeScores(row, first, visible, scale, l.sinks.empty() ? nullptr : &l.sinks[size_t(h)]);
-                std::fill(row, row + first, 0.0f);
+                std::fill(row + from, row + first, 0.0f);
                 std::fill(row + visible, row + ld, 0.0f);
             }
             // out[r, d] = Σ_j p[r, j] · v_j[d]: the value columns are the "weight rows", stored
             // position-major in the cache, which is already a panel's layout.
             for (int64_t d0 = 0; d0 < c.headDimV; d0 += kGemmPanelRows) {
                 const int valid = int(std::min<int64_t>(kGemmPanelRows, c.headDimV - d0));
-                for (int64_t j0 = 0; j0 < seen; j0 += kDepthBlock) {
+                for (int64_t j0 = from; j0 < seen; j0 += kDepthBlock) {
                     const int64_t depth = std::min(kDepthBlock, seen - j0);
                     for (int64_t j = 0; j < depth; ++j) {
                         const float *v = ctx.cache.valueAt(layer, j0 + j, kvh) + d0;
@@ -98,7 +101,7 @@ void chunkAttention(const ChunkContext &ctx, const LayerWeights &l, int64_t laye
                         std::fill(column + valid, column + kGemmPanelRows, 0.0f);
                     }
                     gemm.multiply(panel.data(), depth, scores.data() + j0, ld, queries,
-                                  heads + t0 * outW + h * c.headDimV + d0, outW, valid, j0 > 0);
+                                  heads + t0 * outW + h * c.headDimV + d0, outW, valid, j0 > from);
                 }
             }
         }

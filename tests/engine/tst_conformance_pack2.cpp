@@ -176,6 +176,27 @@ private slots:
         QCOMPARE(again, first);
     }
 
+    // Past the reference prompt: on 300 positions gpt-oss's sliding-window layers skip whole key
+    // panels in the prompt path (matrix multiplications) and read only the window when decoding;
+    // both give the same logits, and so do chunks of 37 (a window that starts mid-chunk).
+    void slidingWindowLongContext()
+    {
+        const auto loaded = load(QStringLiteral("gpt_oss"), QStringLiteral("mxfp4"));
+        std::vector<int32_t> ids;
+        for (int i = 0; i < 300; ++i)
+            ids.push_back(m_ids[size_t(i * 7 % 32)] ^ (i % 3)); // the prompt's tokens, shuffled
+        const int64_t vocab = loaded->config().nVocab;
+        const Logits whole = runModel(*loaded, ids, 300, MatmulPrecision::Exact);
+        const Logits chunks = runModel(*loaded, ids, 37, MatmulPrecision::Exact);
+        const Logits single = runModel(*loaded, ids, 1, MatmulPrecision::Exact);
+        const double chunkErr = relL2(chunks.data(), single.data(), int64_t(single.size()));
+        const double wholeErr = relL2(whole.data(), single.data(), int64_t(single.size()));
+        qInfo("gpt_oss 300 positions: whole vs token by token %.2e, chunks of 37 vs token by token %.2e", wholeErr,
+              chunkErr);
+        QVERIFY(wholeErr <= kExactBound && chunkErr <= kExactBound);
+        QCOMPARE(int64_t(single.size()), int64_t(300) * vocab);
+    }
+
     void greedy_data()
     {
         QTest::addColumn<QString>("model");
