@@ -1,4 +1,5 @@
-// AVX2 + FMA float32-activation kernels for the common formats (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K). Each
+// AVX2 + FMA float32-activation kernels for the common formats (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K), the
+// codebook formats (IQ1-IQ3) and MXFP4. Each
 // block decodes into 8-float vectors of dequantized weights (levels widened to i32, converted, then
 // scaled), which the fused dot multiplies into x (4 accumulators) and the fast dequantizer stores.
 // The dequantizer scales with separate mul and add, as the references do, so it is bit-exact.
@@ -7,7 +8,11 @@
 #if defined(__x86_64__) || defined(__i386__)
 
 #include "engine/quant/blocks.h"
+#include "engine/quant/float_convert.h"
+#include "engine/quant/iq_grids.h"
 
+#include <array>
+#include <bit>
 #include <cstring>
 #include <immintrin.h>
 
@@ -167,6 +172,194 @@ struct FormatQ6_K {
     }
 };
 
+// ---- The codebook formats and MXFP4: vector k is group k, one grid point of 8 magnitudes (or two
+// of 4) widened to floats, times the group's scale, negated where the sign bits say (exact).
+
+constexpr std::array<uint8_t, 128> kIqSignTable = [] {
+    std::array<uint8_t, 128> t{};
+    for (uint32_t i = 0; i < 128; ++i)
+        t[i] = iqSigns(i);
+    return t;
+}();
+
+ENCLAVE_INLINE __m256 pointToFloats(uint64_t point) { return toFloat(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(point)))); }
+ENCLAVE_INLINE __m256 points4ToFloats(uint32_t a, uint32_t b)
+{
+    return toFloat(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(uint64_t(a) | uint64_t(b) << 32))));
+}
+// scale * magnitudes, negated in lane j when bit j of signs is set.
+ENCLAVE_INLINE __m256 signedScaled(float scale, __m256 magnitudes, uint32_t signs)
+{
+    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i negative = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(int(signs)), bits), bits);
+    const __m256 w = _mm256_mul_ps(_mm256_set1_ps(scale), magnitudes);
+    return _mm256_xor_ps(w, _mm256_castsi256_ps(_mm256_and_si256(negative, _mm256_set1_epi32(int(0x80000000u)))));
+}
+
+struct FormatIQ2_XXS {
+    using Block = BlockIQ2_XXS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            uint32_t a[2];
+            std::memcpy(a, b.qs + 4 * ib, sizeof a);
+            const float db = d * (0.5f + float(a[1] >> 28)) * 0.25f;
+#pragma GCC unroll 4
+            for (int l = 0; l < 4; ++l)
+                sink(4 * ib + l, signedScaled(db, pointToFloats(kIq2xxsGrid[(a[0] >> (8 * l)) & 255]),
+                                              kIqSignTable[(a[1] >> (7 * l)) & 127]));
+        }
+    }
+};
+
+struct FormatIQ2_XS {
+    using Block = BlockIQ2_XS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 32
+        for (int k = 0; k < 32; ++k) {
+            const uint16_t v = b.qs[k];
+            const float db = d * (0.5f + float((b.scales[k / 4] >> (4 * ((k / 2) % 2))) & 0xf)) * 0.25f;
+            sink(k, signedScaled(db, pointToFloats(kIq2xsGrid[v & 511]), kIqSignTable[v >> 9]));
+        }
+    }
+};
+
+struct FormatIQ2_S {
+    using Block = BlockIQ2_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+        const uint8_t *signs = b.qs + kQK_K / 8;
+#pragma GCC unroll 32
+        for (int k = 0; k < 32; ++k) {
+            const int ib = k / 4, l = k % 4;
+            const int index = b.qs[k] | (((b.qh[ib] >> (2 * l)) & 3) << 8);
+            const float db = d * (0.5f + float((b.scales[ib] >> (4 * (l / 2))) & 0xf)) * 0.25f;
+            sink(k, signedScaled(db, pointToFloats(kIq2sGrid[size_t(index)]), signs[k]));
+        }
+    }
+};
+
+struct FormatIQ3_XXS {
+    using Block = BlockIQ3_XXS;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            uint32_t aux;
+            std::memcpy(&aux, b.qs + kQK_K / 4 + 4 * ib, sizeof aux);
+            const float db = d * (0.5f + float(aux >> 28)) * 0.5f;
+            const uint8_t *q = b.qs + 8 * ib;
+#pragma GCC unroll 4
+            for (int l = 0; l < 4; ++l)
+                sink(4 * ib + l, signedScaled(db, points4ToFloats(kIq3xxsGrid[q[2 * l]], kIq3xxsGrid[q[2 * l + 1]]),
+                                              kIqSignTable[(aux >> (7 * l)) & 127]));
+        }
+    }
+};
+
+struct FormatIQ3_S {
+    using Block = BlockIQ3_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            const float db = d * float(1 + 2 * ((b.scales[ib / 2] >> (4 * (ib % 2))) & 0xf));
+            const uint8_t *q = b.qs + 8 * ib;
+            const int qh = b.qh[ib];
+#pragma GCC unroll 4
+            for (int l = 0; l < 4; ++l) {
+                const uint32_t p0 = kIq3sGrid[size_t(q[2 * l] | (((qh >> (2 * l)) & 1) << 8))];
+                const uint32_t p1 = kIq3sGrid[size_t(q[2 * l + 1] | (((qh >> (2 * l + 1)) & 1) << 8))];
+                sink(4 * ib + l, signedScaled(db, points4ToFloats(p0, p1), b.signs[4 * ib + l]));
+            }
+        }
+    }
+};
+
+// dl * (g + delta) for one signed point, as the references round it.
+ENCLAVE_INLINE __m256 iq1Vector(float dl, uint64_t point, float delta)
+{
+    const __m256 g = toFloat(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(int64_t(point))));
+    return _mm256_mul_ps(_mm256_set1_ps(dl), _mm256_add_ps(g, _mm256_set1_ps(delta)));
+}
+
+struct FormatIQ1_S {
+    using Block = BlockIQ1_S;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const float d = halfToFloat(b.d);
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+            const uint32_t qh = b.qh[ib];
+            const float dl = d * float(2 * ((qh >> 12) & 7) + 1);
+            const float delta = std::bit_cast<float>(0x3e000000u | (qh & 0x8000) << 16);
+#pragma GCC unroll 4
+            for (int l = 0; l < 4; ++l)
+                sink(4 * ib + l, iq1Vector(dl, kIq1sGrid[b.qs[4 * ib + l] | (((qh >> (3 * l)) & 7) << 8)], delta));
+        }
+    }
+};
+
+struct FormatIQ1_M {
+    using Block = BlockIQ1_M;
+    static constexpr int kElems = kQK_K;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        uint16_t sc[4];
+        std::memcpy(sc, b.scales, sizeof sc);
+        const float d = fp16ToFp32(uint16_t((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000)));
+#pragma GCC unroll 8
+        for (int ib = 0; ib < 8; ++ib) {
+#pragma GCC unroll 4
+            for (int l = 0; l < 4; ++l) {
+                const int nibble = (b.qh[2 * ib + l / 2] >> (4 * (l % 2))) & 0xf;
+                const float dl = d * float(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3 * (l / 2))) & 7) + 1);
+                const float delta = std::bit_cast<float>(0x3e000000u | uint32_t(nibble & 8) << 28);
+                sink(4 * ib + l, iq1Vector(dl, kIq1sGrid[b.qs[4 * ib + l] | ((nibble & 7) << 8)], delta));
+            }
+        }
+    }
+};
+
+// MXFP4: a byte shuffle maps the nibbles to the doubled e2m1 values, then times 2^(e - 128).
+struct FormatMXFP4 {
+    using Block = BlockMXFP4;
+    static constexpr int kElems = 32;
+    template <bool kExact, typename Sink>
+    ENCLAVE_INLINE static void decode(const Block &b, Sink &sink)
+    {
+        const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i *>(kMxfp4Values));
+        const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b.qs));
+        const __m128i low = _mm_shuffle_epi8(table, _mm_and_si128(qs, _mm_set1_epi8(0x0f)));
+        const __m128i high = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(qs, 4), _mm_set1_epi8(0x0f)));
+        const __m256 d = _mm256_set1_ps(e8m0HalfToFp32(b.e));
+        sink(0, _mm256_mul_ps(toFloat(_mm256_cvtepi8_epi32(low)), d));
+        sink(1, _mm256_mul_ps(toFloat(_mm256_cvtepi8_epi32(_mm_srli_si128(low, 8))), d));
+        sink(2, _mm256_mul_ps(toFloat(_mm256_cvtepi8_epi32(high)), d));
+        sink(3, _mm256_mul_ps(toFloat(_mm256_cvtepi8_epi32(_mm_srli_si128(high, 8))), d));
+    }
+};
+
 // ---- Row loops
 
 struct DotSink {
@@ -230,6 +423,10 @@ constexpr FormatKernels kernels(QuantType type)
 constexpr FormatKernels kFormatKernels[] = {
     kernels<FormatQ4_K>(QuantType::Q4_K), kernels<FormatQ6_K>(QuantType::Q6_K), kernels<FormatQ8_0>(QuantType::Q8_0),
     kernels<FormatQ5_K>(QuantType::Q5_K), kernels<FormatQ4_0>(QuantType::Q4_0),
+    kernels<FormatIQ2_XXS>(QuantType::IQ2_XXS), kernels<FormatIQ2_XS>(QuantType::IQ2_XS),
+    kernels<FormatIQ2_S>(QuantType::IQ2_S), kernels<FormatIQ3_XXS>(QuantType::IQ3_XXS),
+    kernels<FormatIQ3_S>(QuantType::IQ3_S), kernels<FormatIQ1_S>(QuantType::IQ1_S),
+    kernels<FormatIQ1_M>(QuantType::IQ1_M), kernels<FormatMXFP4>(QuantType::MXFP4),
 };
 
 #undef ENCLAVE_INLINE

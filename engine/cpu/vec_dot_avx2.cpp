@@ -7,7 +7,9 @@
 
 #include "engine/quant/blocks.h"
 #include "engine/quant/float_convert.h"
+#include "engine/quant/iq_grids.h"
 
+#include <array>
 #include <cstring>
 #include <immintrin.h>
 
