@@ -78,6 +78,7 @@ int runGenerate(const Args &args);
 int runChat(const Args &args);
 int runBench(const Args &args);
 int runSynth(const Args &args);
+int runKernels(const Args &args);
 // trace generate|stats|simulate: takes argv itself (sub-command and file are positional).
 int runTraceCommand(int argc, char **argv);
 int runQuantize(const Args &args);

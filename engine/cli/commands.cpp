@@ -43,6 +43,9 @@ const char *const kOverview =
     "  synth --preset NAME --out FILE.gguf [--quant Q4_K_M|Q8_0|Q6_K|Q4_0|BF16|F32] [--seed N]\n"
     "                               a random model of a real shape (qwen3-30b-a3b, olmoe-1b-7b,\n"
     "                               deepseek-v2-lite, tiny-*) for benchmarks\n"
+    "  kernels [--threads N] [--mib 512] [--formats LIST]\n"
+    "                               every weight format's decoding dot (exact and fast) in GB/s\n"
+    "                               against the memory bandwidth limit\n"
     "  quantize INPUT OUTPUT.gguf --type q8_0|q6_k|q5_k_m|q4_k_m [--threads N]\n"
     "                               a safetensors model as a self-contained quantized GGUF\n"
     "  trace generate|stats|simulate   routing traces: synthetic ones, their locality, and the\n"
@@ -204,6 +207,15 @@ std::vector<Command> toolCommands()
          "  --out FILE.gguf     where the model goes\n"
          "  --quant TYPE        Q4_K_M (default), Q8_0, Q6_K, Q4_0, BF16 or F32\n"
          "  --seed N            random seed (default 42)\n"},
+        {"kernels", runKernels, {{"threads", "mib", "formats"}, {}, {}, 0},
+         std::string("usage: enclave-cli kernels [--threads N] [--mib 512] [--formats q4_k,iq2_xxs,...]\n"
+                     "  the decoding dot of every weight format over a matrix larger than the caches, as\n"
+                     "  weight GB/s against this machine's memory read bandwidth: exact (float32\n"
+                     "  activations) and fast (8-bit activations)\n"
+                     "options:\n") +
+             kThreadsOption +
+             "  --mib N             weight bytes per format in MiB (default 512)\n"
+             "  --formats LIST      only these formats, comma-separated (default: all)\n"},
         {"quantize", runQuantize, {{"type", "threads"}, {}, {"type"}, 2},
          std::string("usage: enclave-cli quantize INPUT OUTPUT.gguf --type q8_0|q6_k|q5_k_m|q4_k_m [--threads N]\n"
                      "  a safetensors model (a file next to its config.json, or a folder) as a\n"

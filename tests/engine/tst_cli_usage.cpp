@@ -76,7 +76,7 @@ int promptTokens(const QByteArray &err)
 const QStringList kCommands = {QStringLiteral("info"),     QStringLiteral("logits"),   QStringLiteral("tokenize"),
                                QStringLiteral("detokenize"), QStringLiteral("template"), QStringLiteral("run"),
                                QStringLiteral("chat"),     QStringLiteral("bench"),    QStringLiteral("synth"),
-                               QStringLiteral("quantize"), QStringLiteral("trace")};
+                               QStringLiteral("quantize"), QStringLiteral("trace"),    QStringLiteral("kernels")};
 
 } // namespace
 
@@ -189,6 +189,27 @@ private slots:
         const Run traceGenerate = cli({QStringLiteral("trace"), QStringLiteral("generate"), QStringLiteral("--help")});
         QCOMPARE(traceGenerate.exitCode, 0);
         QVERIFY(traceGenerate.out.contains("usage: enclave-cli trace generate"));
+    }
+
+    // The kernel benchmark prints one line per format asked for, with both precisions where the
+    // format has a fast dot, and refuses a format it does not know.
+    void kernelsPrintsTheFormatsAskedFor()
+    {
+        const Run r = cli({QStringLiteral("kernels"), QStringLiteral("--mib"), QStringLiteral("4"), QStringLiteral("--threads"),
+                           QStringLiteral("1"), QStringLiteral("--formats"), QStringLiteral("q4_k,IQ2_XXS,mxfp4,f16")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("bandwidth:"), r.out.constData());
+        for (const char *format : {"Q4_K", "IQ2_XXS", "MXFP4"})
+            QVERIFY2(QRegularExpression(QStringLiteral("\\n%1 +[0-9.]+ +[0-9]+% +[0-9.]+ +[0-9]+%").arg(format))
+                         .match(QString::fromUtf8(r.out))
+                         .hasMatch(),
+                     r.out.constData());
+        QVERIFY2(QRegularExpression(QStringLiteral("\\nF16 +[0-9.]+ +[0-9]+% +- +-")).match(QString::fromUtf8(r.out)).hasMatch(),
+                 r.out.constData()); // float formats have no 8-bit dot
+        QVERIFY(!r.out.contains("Q8_0"));
+        const Run bad = cli({QStringLiteral("kernels"), QStringLiteral("--formats"), QStringLiteral("q4_k,q9_z")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY2(bad.err.contains("unknown format 'q9_z'"), bad.err.constData());
     }
 
     void runReadsThePromptFromStdin()

@@ -4,6 +4,7 @@
 
 #include "engine/quant/blocks.h"
 #include "engine/quant/float_convert.h"
+#include "engine/quant/random_blocks.h"
 #include "engine/quant/traits.h"
 
 #include <cmath>
@@ -83,74 +84,7 @@ inline double dot(const std::vector<float> &w, const std::vector<float> &a)
     return sum;
 }
 
-// Offsets of a block's f16 scale fields (d, dmin or m), or of the f32 scale of Q8_K.
-inline std::vector<size_t> halfScaleOffsets(QuantType type)
-{
-    using enum enclave::QuantType;
-    switch (type) {
-    case Q4_1: return {offsetof(enclave::BlockQ4_1, d), offsetof(enclave::BlockQ4_1, m)};
-    case Q5_1: return {offsetof(enclave::BlockQ5_1, d), offsetof(enclave::BlockQ5_1, m)};
-    case Q8_1: return {offsetof(enclave::BlockQ8_1, d), offsetof(enclave::BlockQ8_1, s)};
-    case Q2_K: return {offsetof(enclave::BlockQ2_K, d), offsetof(enclave::BlockQ2_K, dmin)};
-    case Q3_K: return {offsetof(enclave::BlockQ3_K, d)};
-    case Q4_K: return {offsetof(enclave::BlockQ4_K, d), offsetof(enclave::BlockQ4_K, dmin)};
-    case Q5_K: return {offsetof(enclave::BlockQ5_K, d), offsetof(enclave::BlockQ5_K, dmin)};
-    case Q6_K: return {offsetof(enclave::BlockQ6_K, d)};
-    case IQ4_XS: return {offsetof(enclave::BlockIQ4_XS, d)};
-    case IQ1_M: case MXFP4: return {}; // no f16 field: see randomBlocks()
-    default: return {0}; // Q4_0, Q5_0, Q8_0, IQ4_NL, IQ1_S, IQ2_*, IQ3_*: d first
-    }
-}
-
-// A random valid scale: zero, or +-2^[-12, 2) times [1, 2) (subnormal halves included).
-inline float randomScale(std::mt19937 &rng)
-{
-    if (rng() % 8 == 0)
-        return 0.0f;
-    const float magnitude = std::ldexp(1.0f + float(rng() % 1024) / 1024.0f, int(rng() % 14) - 12);
-    return rng() % 2 ? magnitude : -magnitude;
-}
-
-// n elements of random blocks: random bytes (every bit pattern of the levels and packed scales is
-// valid) with the float scale fields overwritten by randomScale(). Float formats: N(0, 1) values.
-inline std::vector<uint8_t> randomBlocks(QuantType type, int64_t n, uint32_t seed)
-{
-    const enclave::QuantTraits &t = enclave::quantTraits(type);
-    if (type == QuantType::F32 || type == QuantType::F16 || type == QuantType::BF16)
-        return quantizeRow(type, randomRow(n, seed));
-    std::mt19937 rng(seed);
-    std::vector<uint8_t> bytes(size_t(enclave::quantRowBytes(type, n)));
-    for (uint8_t &b : bytes)
-        b = uint8_t(rng());
-    if (type == QuantType::F8_E4M3) {
-        for (uint8_t &b : bytes)
-            b = (b & 0x7f) == 0x7f ? 0 : b; // no NaN codes
-        return bytes;
-    }
-    for (size_t block = 0; block < bytes.size(); block += size_t(t.blockBytes)) {
-        if (type == QuantType::MXFP4) { // exponents around 2^0, so values stay far from overflow
-            bytes[block] = uint8_t(128 - 12 + int(rng() % 16));
-            continue;
-        }
-        if (type == QuantType::IQ1_M) { // the f16 scale is the top nibbles of the four scale words
-            const uint16_t h = enclave::fp32ToFp16(randomScale(rng));
-            for (int k = 0; k < 4; ++k) {
-                uint8_t &high = bytes[block + offsetof(enclave::BlockIQ1_M, scales) + 2 * k + 1];
-                high = uint8_t((high & 0x0f) | (((h >> (4 * k)) & 0xf) << 4));
-            }
-            continue;
-        }
-        if (type == QuantType::Q8_K) {
-            const float d = randomScale(rng);
-            std::memcpy(&bytes[block + offsetof(enclave::BlockQ8_K, d)], &d, sizeof d);
-            continue;
-        }
-        for (size_t offset : halfScaleOffsets(type)) {
-            const uint16_t h = enclave::fp32ToFp16(randomScale(rng));
-            std::memcpy(&bytes[block + offset], &h, sizeof h);
-        }
-    }
-    return bytes;
-}
+// Random valid blocks of any format: enclave::randomBlocks (engine/quant/random_blocks.h), found
+// by argument-dependent lookup.
 
 } // namespace quant_test
