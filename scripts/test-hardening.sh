@@ -14,12 +14,14 @@ jobs=${HARDENING_JOBS:-$(nproc)}
 fuzz_seconds=${FUZZ_SECONDS:-20}
 refpack=${ENCLAVE_REFPACK_DIR:-$root/../shared/refpack}
 
-# Suites that parse files or run the model on them. The full conformance and GUI suites stay in
-# the plain build: under ASan they would triple the CI time and add no untrusted input.
+# Suites that parse files or run the model on them. The first pack's conformance and the GUI suites
+# stay in the plain build: under ASan they would triple the CI time and add no untrusted input. The
+# second pack's conformance runs here too: it is small and reaches every new format and layer kind.
 asan_tests=(tst_gguf tst_gguf_corrupt tst_safetensors tst_model_files tst_model_hostile tst_architectures
             tst_model_info tst_memory_estimate tst_moe_routing tst_tokenizer tst_tokenizer_gguf
             tst_tokenizer_parts tst_tokenizer_spm tst_chat_template tst_chat_template_conformance
-            tst_quant tst_quant_layout tst_conversation_store tst_database_safety tst_kill_soak)
+            tst_quant tst_quant_layout tst_conversation_store tst_database_safety tst_kill_soak
+            tst_conformance_pack2 tst_layer_parts tst_harmony)
 fuzz_targets=(fuzz_gguf fuzz_safetensors fuzz_tokenizer fuzz_jinja fuzz_chat_messages fuzz_conversation_import)
 for extra in tests/engine/tst_jinja_limits.cpp tests/engine/tst_tokenizer_hostile.cpp; do
   [ -f "$extra" ] && asan_tests+=("$(basename "$extra" .cpp)")
