@@ -39,6 +39,9 @@ ApplicationWindow {
     Binding { target: Theme; property: "dark"; value: App.theme === "dark" || (App.theme === "system" && App.prefersDarkTheme) }
     Binding { target: Theme; property: "fontSize"; value: App.fontSize }
 
+    // Typing right after launch goes to the message box.
+    Component.onCompleted: chatPane.focusComposer()
+
     Shortcut { sequences: ["Ctrl+N"]; onActivated: { App.chat.newConversation(); chatPane.focusComposer() } }
     Shortcut { sequences: [StandardKey.Find]; onActivated: sidebar.focusSearch() }
     Shortcut { sequences: ["Ctrl+O"]; onActivated: importDialog.open() }

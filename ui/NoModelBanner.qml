@@ -61,7 +61,7 @@ Rectangle {
                       : root.importing ? root.importStatus
                       : root.libraryCount > 0
                         ? qsTr("%n model(s) in your library. Messages are saved; answers need a loaded model.", "", root.libraryCount)
-                        : qsTr("Your messages are saved. Import a GGUF or safetensors model to get answers — it stays on this computer.")
+                        : qsTr("New here? Download a model in your browser (a .gguf file, or a Hugging Face folder with .safetensors), then choose Import model… or drop it on this window. It stays on this computer; your messages are saved meanwhile.")
             }
             Label {
                 id: technicalLabel

@@ -55,10 +55,14 @@ private slots:
             QVERIFY(app.window());
             QTRY_VERIFY(app.context.ready());
             QVERIFY(app.find<QQuickItem>("noModelBanner")->isVisible());
+            // A newcomer learns where models come from: offline, in plain words.
+            const QString hint = app.find<QQuickItem>("bannerDetail")->property("text").toString();
+            QVERIFY2(hint.contains(QStringLiteral(".gguf")) && hint.contains(QStringLiteral("drop it")), qPrintable(hint));
 
+            // The message box has the focus at launch: typing goes there without a click.
             auto *input = app.find<QQuickItem>("composerInput");
             QVERIFY(input);
-            input->forceActiveFocus();
+            QTRY_VERIFY(input->hasActiveFocus());
             for (char c : QByteArrayLiteral("Remember the blue notebook"))
                 QTest::keyClick(app.window(), c);
             QTest::keyClick(app.window(), Qt::Key_Return);
