@@ -36,6 +36,10 @@ ModelFacts readModelFacts(const QString &path)
         for (const auto &[type, bytes] : bytesByType)
             if (bytes > best)
                 best = bytes, f.quantization = QString::fromStdString(type);
+        // The file's own name for its mix (Q4_K_M) beats the dominant tensor type (Q4_K).
+        if (!info.fileType.empty())
+            f.quantization = QString::fromStdString(info.fileType);
+        f.family = QString::fromStdString(printable(info.family));
         f.ok = true;
     } catch (const std::exception &e) {
         f.error = QString::fromStdString(enclave::printableText(e.what()));

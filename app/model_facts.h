@@ -14,11 +14,12 @@ struct ModelFacts {
     bool ok = false;
     QString error;         // why not ok: a plain first line, then (after "\n") the technical detail
     QString architecture;  // as the file names it
+    QString family;        // as people name it ("Mixtral" for a llama with experts)
     qint64 totalParams = 0;
     qint64 activeParams = 0;
     qint64 experts = 0;
     qint64 expertsUsed = 0;
-    QString quantization;  // the type holding most of the weight bytes ("Q4_K", "BF16")
+    QString quantization;  // the file's mix ("Q4_K_M"), else the type holding most weight bytes ("Q4_K")
     qint64 contextLength = 0;
     WeightBytes weights;
     ModelConfig config;

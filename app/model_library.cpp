@@ -42,7 +42,10 @@ QVariant ModelLibrary::data(const QModelIndex &index, int role) const
     case PathRole: return m.path;
     case FormatRole: return m.format;
     case SizeRole: return m.size;
-    case ArchitectureRole: return m.metadata.value(QStringLiteral("architecture")).toString();
+    case ArchitectureRole: { // the family as people name it once the file was read, else as stored
+        const ModelFacts *f = facts(m.path);
+        return f && f->ok && !f->family.isEmpty() ? f->family : m.metadata.value(QStringLiteral("architecture")).toString();
+    }
     case MissingRole: return !QFileInfo::exists(m.path);
     default: return factsData(m, role);
     }

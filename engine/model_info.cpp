@@ -41,6 +41,8 @@ void fromGguf(const GgufModel &g, ModelInfo &info)
     info.experts = ggufKey(g, a, "expert_count");
     info.expertsUsed = ggufKey(g, a, "expert_used_count");
     info.sharedExperts = ggufKey(g, a, "expert_shared_count");
+    if (const auto fileType = g.getInt("general.file_type"))
+        info.fileType = ggufFileTypeName(*fileType);
     if (info.sharedExperts == 0) { // no count in the file: one shared expert if any layer has one
         for (const TensorView &t : g.tensors()) {
             if (t.name.find("_shexp") != std::string::npos) {
@@ -108,6 +110,7 @@ ModelInfo describeModel(const ModelFiles &files, const std::string &path)
         if (isRoutedExpertTensor(t.name))
             expertParams += t.elements();
     }
+    info.family = modelFamilyName(info.architecture, info.experts);
     info.activeParams = info.totalParams - expertParams;
     const bool expertCountsValid = info.experts > 0 && info.expertsUsed >= 0 && info.expertsUsed <= info.experts;
     if (expertCountsValid && expertParams > 0)
@@ -136,6 +139,39 @@ std::string humanCount(int64_t n)
 
 } // namespace
 
+std::string ggufFileTypeName(int64_t fileType)
+{
+    // The GGUF file types (llama_ftype); the gaps are types that were removed.
+    static const std::map<int64_t, const char *> kNames = {
+        {0, "F32"},      {1, "F16"},      {2, "Q4_0"},     {3, "Q4_1"},     {7, "Q8_0"},     {8, "Q5_0"},
+        {9, "Q5_1"},     {10, "Q2_K"},    {11, "Q3_K_S"},  {12, "Q3_K_M"},  {13, "Q3_K_L"},  {14, "Q4_K_S"},
+        {15, "Q4_K_M"},  {16, "Q5_K_S"},  {17, "Q5_K_M"},  {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"},
+        {21, "Q2_K_S"},  {22, "IQ3_XS"},  {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"},  {26, "IQ3_S"},
+        {27, "IQ3_M"},   {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"},  {31, "IQ1_M"},   {32, "BF16"},
+        {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"},
+    };
+    const auto it = kNames.find(fileType);
+    return it == kNames.end() ? std::string() : std::string(it->second);
+}
+
+std::string modelFamilyName(const std::string &architecture, int64_t experts)
+{
+    static const std::map<std::string, const char *, std::less<>> kFamilies = {
+        {"mistral", "Mistral"},          {"mixtral", "Mixtral"},          {"qwen2", "Qwen2"},
+        {"qwen3", "Qwen3"},              {"qwen2moe", "Qwen2 MoE"},       {"qwen2_moe", "Qwen2 MoE"},
+        {"qwen3moe", "Qwen3 MoE"},       {"qwen3_moe", "Qwen3 MoE"},      {"olmoe", "OLMoE"},
+        {"deepseek2", "DeepSeek"},       {"deepseek_v2", "DeepSeek-V2"},  {"deepseek_v3", "DeepSeek-V3"},
+        {"kimi_k2", "Kimi K2"},          {"gpt-oss", "gpt-oss"},          {"gpt_oss", "gpt-oss"},
+        {"glm4moe", "GLM-4.5"},          {"glm4_moe", "GLM-4.5"},         {"minimax-m2", "MiniMax-M2"},
+        {"minimax_m2", "MiniMax-M2"},    {"ernie4_5-moe", "ERNIE 4.5 MoE"}, {"ernie4_5_moe", "ERNIE 4.5 MoE"},
+        {"llama4", "Llama 4"},           {"qwen35moe", "Qwen3.5 MoE"},    {"qwen3_5_moe", "Qwen3.5 MoE"},
+    };
+    if (architecture == "llama")
+        return experts > 0 ? "Mixtral" : "Llama";
+    const auto it = kFamilies.find(architecture);
+    return it == kFamilies.end() ? architecture : std::string(it->second);
+}
+
 std::string modelInfoText(const ModelInfo &i)
 {
     std::ostringstream out;
@@ -143,7 +179,8 @@ std::string modelInfoText(const ModelInfo &i)
         << "path:         " << printableText(i.path) << "\n"
         << "format:       " << i.format << " (" << i.fileBytes << " bytes, " << humanCount(int64_t(i.fileBytes))
         << "B)\n"
-        << "architecture: " << printable(i.architecture) << "\n"
+        << "architecture: " << printable(i.architecture) << " (" << printable(i.family) << ")\n"
+        << "quantization: " << (i.fileType.empty() ? std::string("not stated in the file") : i.fileType) << "\n"
         << "parameters:   " << i.totalParams << " total (" << humanCount(i.totalParams) << "), " << i.activeParams
         << " active per token (" << humanCount(i.activeParams) << ")\n"
         << "layers:       " << i.layers << "\n"
@@ -169,6 +206,8 @@ std::string modelInfoJson(const ModelInfo &i)
         {"format", i.format},
         {"name", i.name},
         {"architecture", i.architecture},
+        {"family", i.family},
+        {"file_type", i.fileType},
         {"file_bytes", i.fileBytes},
         {"parameters", {{"total", i.totalParams}, {"active", i.activeParams}}},
         {"layers", i.layers},

@@ -15,6 +15,8 @@ struct ModelInfo {
     std::string path;
     std::string format;        // gguf | safetensors
     std::string architecture;  // GGUF general.architecture, or config.json model_type
+    std::string family;        // the model family as people name it ("Mixtral", "Qwen3 MoE", "gpt-oss")
+    std::string fileType;      // the quantization as its file calls it ("Q4_K_M", "IQ2_XXS"); "" unknown
     std::string name;          // general.name, or the folder/file name
     int64_t totalParams = 0;   // every weight element
     int64_t activeParams = 0;  // weights one token reads: experts scaled by used/total
@@ -31,6 +33,11 @@ struct ModelInfo {
 
 // Throws std::runtime_error when a required hyper-parameter is missing or inconsistent.
 ModelInfo describeModel(const ModelFiles &files, const std::string &path);
+
+// "Q4_K_M" for GGUF general.file_type 15 and so on; "" for an id without a name.
+std::string ggufFileTypeName(int64_t fileType);
+// "Mixtral" for a llama with experts, "Qwen3 MoE" for qwen3moe...; the architecture itself otherwise.
+std::string modelFamilyName(const std::string &architecture, int64_t experts);
 
 std::string modelInfoText(const ModelInfo &info);
 std::string modelInfoJson(const ModelInfo &info);

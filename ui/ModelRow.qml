@@ -17,7 +17,7 @@ Rectangle {
     function fitColor(fit) {
         if (fit === 0) return Theme.dark ? "#81c784" : "#2e7d32"
         if (fit === 1) return Theme.dark ? "#90caf9" : "#1565c0"
-        if (fit === 2) return Theme.dark ? "#ffb74d" : "#9a5b00"
+        if (fit === 2) return Theme.text // running on the CPU is normal, not a warning
         return fit === 3 ? Theme.error : Theme.textMuted
     }
     function factsText() {

@@ -117,10 +117,10 @@ private slots:
         QCOMPARE(folderHash(hfDir("llama")), before); // the source is untouched
         QVERIFY(!f.library.importing());
 
-        // The facts follow: the quantization is the dominant type of the new file.
+        // The facts follow: the quantization as the file names its mix, the family as people name it.
         QTRY_VERIFY(f.library.facts(path));
-        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::QuantizationRole).toString(), QStringLiteral("Q4_K"));
-        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::ArchitectureRole).toString(), QStringLiteral("llama"));
+        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::QuantizationRole).toString(), QStringLiteral("Q4_K_M"));
+        QCOMPARE(f.library.data(f.library.index(0), ModelLibrary::ArchitectureRole).toString(), QStringLiteral("Llama"));
     }
 
     void useAsIsRegistersTheSource()
@@ -248,6 +248,7 @@ private slots:
         QCOMPARE(f.library.data(m, ModelLibrary::TotalParamsRole).toLongLong(), 3839488);
         QVERIFY(f.library.data(m, ModelLibrary::ActiveParamsRole).toLongLong() < 3839488);
         QCOMPARE(f.library.data(m, ModelLibrary::QuantizationRole).toString(), QStringLiteral("Q8_0"));
+        QCOMPARE(f.library.data(m, ModelLibrary::ArchitectureRole).toString(), QStringLiteral("Qwen3 MoE"));
         QCOMPARE(f.library.data(m, ModelLibrary::ContextLengthRole).toLongLong(), 4096);
         QCOMPARE(f.library.data(m, ModelLibrary::EstimateContextRole).toLongLong(), 4096); // own context, ≤ 8192
         const double needed = f.library.data(m, ModelLibrary::MemoryNeededRole).toDouble();

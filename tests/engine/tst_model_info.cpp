@@ -68,6 +68,21 @@ private slots:
             tensors += entry.second;
         QVERIFY(tensors > 0);
         QVERIFY(QByteArray::fromStdString(modelInfoJson(info)).contains("\"active\""));
+        // The family as people name it; a GGUF's quantization as its file type names it (the file
+        // names of the pack end in it).
+        const QString family = QString::fromStdString(info.family);
+        if (model == QLatin1String("qwen3_moe"))
+            QCOMPARE(family, QStringLiteral("Qwen3 MoE"));
+        else if (model == QLatin1String("mixtral"))
+            QCOMPARE(family, QStringLiteral("Mixtral"));
+        else if (model == QLatin1String("llama"))
+            QCOMPARE(family, QStringLiteral("Llama"));
+        else
+            QVERIFY2(family.startsWith(QStringLiteral("DeepSeek")), qPrintable(family));
+        if (path.endsWith(QStringLiteral(".gguf"))) {
+            const QString suffix = path.section(QLatin1Char('-'), -1).chopped(5).toUpper();
+            QCOMPARE(QString::fromStdString(info.fileType), suffix);
+        }
     }
 
     // The 2026 architectures of the second pack: parameters as its model_info.json counts them (less
@@ -109,6 +124,9 @@ private slots:
             QCOMPARE(info.experts, kv.value(QStringLiteral("expert_count")).toInt());
             QCOMPARE(info.expertsUsed, kv.value(QStringLiteral("expert_used_count")).toInt());
             QCOMPARE(info.sharedExperts, shared);
+            QVERIFY2(QString::fromStdString(info.fileType).startsWith(file.section(QLatin1Char('-'), -1).chopped(5).toUpper()),
+                     info.fileType.c_str()); // mxfp4 → MXFP4_MOE
+            QVERIFY(info.family != info.architecture || model == QLatin1String("gpt_oss"));
             QVERIFY(info.activeParams < info.totalParams);
         }
     }
