@@ -25,6 +25,8 @@ Rectangle {
     implicitHeight: 44
     radius: Theme.radius
     color: Theme.dark ? "#e8eaed" : "#2b2f36"
+    // The action on the inverted background: a strong blue on light, a light blue on dark.
+    readonly property color actionColor: Theme.dark ? "#1a56c4" : "#9cc0ff"
 
     Timer {
         id: timer
@@ -48,6 +50,10 @@ Rectangle {
             objectName: "undoButton"
             text: qsTr("Undo")
             flat: true
+            font.bold: true
+            // A flat Basic button draws its text in windowText (buttonText when pressed).
+            palette.windowText: root.actionColor
+            palette.buttonText: root.actionColor
             onClicked: { root.hide(); root.undoRequested() }
         }
     }
