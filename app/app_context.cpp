@@ -222,6 +222,13 @@ void AppContext::unloadModel()
     emit engineUnloadRequested();
 }
 
+void AppContext::removeModel(qint64 modelId)
+{
+    if (modelId == m_loadedModelId)
+        unloadModel();
+    m_library.remove(modelId);
+}
+
 void AppContext::loadModel(qint64 modelId)
 {
     const storage::ModelRecord *m = m_library.record(modelId);

@@ -86,6 +86,8 @@ public:
     Q_INVOKABLE void loadModel(qint64 modelId);
     // Frees the loaded model's memory (RAM, VRAM); conversations stay. No-op when none is loaded.
     Q_INVOKABLE void unloadModel();
+    // Removes a model from the library (the file stays where it is); the loaded one is unloaded first.
+    Q_INVOKABLE void removeModel(qint64 modelId);
 
     // ENCLAVE_THEME=dark|light decides; otherwise the desktop palette does.
     bool prefersDarkTheme() const;

@@ -186,7 +186,7 @@ ApplicationWindow {
         loadedModelId: App.loadedModelId
         onLoadRequested: (id) => App.loadModel(id)
         onUnloadRequested: App.unloadModel()
-        onRemoveRequested: (id) => App.library.remove(id)
+        onRemoveRequested: (id) => App.removeModel(id)
         onImportRequested: { close(); importMenu.popup() }
         contextLength: App.library.contextLength
         freeRamBytes: App.library.freeRamBytes

@@ -127,7 +127,10 @@ Dialog {
                 dialog: root
                 onLoadClicked: root.loadRequested(model.modelId)
                 onUnloadClicked: root.unloadRequested()
-                onRemoveClicked: root.removeRequested(model.modelId)
+                onRemoveClicked: confirmRemove.ask(model.modelId === root.loadedModelId
+                                                   ? qsTr("Remove “%1” from the library? It is unloaded first; the file stays where it is.").arg(model.name)
+                                                   : qsTr("Remove “%1” from the library? The file stays where it is.").arg(model.name),
+                                                   model.modelId)
             }
             Label {
                 anchors.centerIn: parent
@@ -136,5 +139,12 @@ Dialog {
                 color: Theme.textMuted
             }
         }
+    }
+    ConfirmDialog {
+        id: confirmRemove
+        objectName: "confirmRemoveDialog"
+        title: qsTr("Remove model")
+        confirmText: qsTr("Remove")
+        onConfirmed: (id) => root.removeRequested(id)
     }
 }

@@ -17,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
+
 using enclave::app::AppContext;
 using enclave::test::RunningApp;
 
@@ -389,8 +391,30 @@ private slots:
             app.context.loadModel(modelId);
             QTRY_VERIFY_WITH_TIMEOUT(app.context.modelLoaded(), 20000);
             QCOMPARE(app.context.loadedModelId(), modelId);
-            // Removing a model from the library leaves the user's file alone.
-            app.context.library()->remove(modelId);
+            // Remove asks first; removing the loaded model unloads it; the user's file stays.
+            auto *models = app.find<QObject>("modelsDialog");
+            QVERIFY(QMetaObject::invokeMethod(models, "open"));
+            // The rows are delegates of the dialog's list: found through the visual item tree.
+            const std::function<QQuickItem *(QQuickItem *)> findRemove = [&](QQuickItem *item) -> QQuickItem * {
+                if (!item)
+                    return nullptr;
+                if (item->objectName() == QLatin1String("removeModelButton"))
+                    return item;
+                for (QQuickItem *child : item->childItems())
+                    if (QQuickItem *found = findRemove(child))
+                        return found;
+                return nullptr;
+            };
+            const auto contentOf = [&] { return models->property("contentItem").value<QQuickItem *>(); };
+            QTRY_VERIFY(findRemove(contentOf()));
+            auto *remove = findRemove(contentOf());
+            QMetaObject::invokeMethod(remove, "clicked");
+            auto *confirm = app.find<QObject>("confirmRemoveDialog");
+            QTRY_VERIFY(confirm->property("visible").toBool());
+            QVERIFY(confirm->findChild<QObject *>(QStringLiteral("confirmMessage"))->property("text").toString().contains(QStringLiteral("unloaded first")));
+            QCOMPARE(app.context.library()->rowCount(), 1); // nothing happens before the answer
+            QMetaObject::invokeMethod(confirm, "accept");
+            QTRY_VERIFY(!app.context.modelLoaded());
             QTRY_COMPARE(app.context.library()->rowCount(), 0);
             QVERIFY(QFile::exists(modelPath));
             QTRY_COMPARE(app.context.chat()->systemPrompt(), QStringLiteral("Answer in one word."));
