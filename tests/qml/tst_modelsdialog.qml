@@ -1,6 +1,6 @@
 // ModelsDialog: lists the library with each model's facts and memory verdict, marks the loaded and
-// the missing models, emits load/remove for the chosen one and the context length picked; an
-// unreadable model shows its error's plain first line and, under it, the detail.
+// the missing models, emits load and (once confirmed) remove for the chosen one and the context
+// length picked; an unreadable model shows its error's plain first line and, under it, the detail.
 import QtQuick
 import QtTest
 import Enclave.Ui
@@ -39,8 +39,16 @@ Item {
             tryVerify(() => list.itemAtIndex(1) !== null)
             compare(dialog.sizeText(17000000000), "17.0 GB")
             mouseClick(findChild(list.itemAtIndex(1), "removeModelButton"))
+            // Remove asks first, naming the model and saying the file stays.
+            const confirm = findChild(dialog, "confirmRemoveDialog")
+            tryVerify(() => confirm.opened)
+            const message = findChild(confirm.contentItem, "confirmMessage").text
+            verify(message.indexOf("gone") >= 0 && message.indexOf("file stays") >= 0, message)
+            compare(removeSpy.count, 0)
+            confirm.accept()
             compare(removeSpy.count, 1)
             compare(removeSpy.signalArguments[0][0], 2)
+            tryVerify(() => !confirm.visible)
             dialog.close()
         }
 
