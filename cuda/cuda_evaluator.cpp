@@ -34,8 +34,11 @@ constexpr int64_t kTileFloats = int64_t(16) << 20;
 constexpr int64_t kLogitRows = 32;
 
 // The model features the CUDA forward pass lacks, named for the fall-back message ("" if none).
-std::string featuresNotOnCuda(const ModelConfig &c)
+std::string featuresNotOnCuda(const Model &model)
 {
+    const ModelConfig &c = model.config();
+    const auto &layers = model.weights().layers;
+    const bool routerBias = std::any_of(layers.begin(), layers.end(), [](const LayerWeights &l) { return !l.routerLogitBias.empty(); });
     std::string missing;
     auto add = [&](bool used, const char *name) {
         if (used)
@@ -46,7 +49,7 @@ std::string featuresNotOnCuda(const ModelConfig &c)
     add(c.slidingWindow > 0 && !c.slidingLayers.empty(), "sliding-window attention");
     add(c.moe.expertBiases, "expert biases");
     add(c.moe.activation != ExpertActivation::SwiGlu, "clamped SwiGLU");
-    add(c.family == ArchFamily::GptOss, "router bias");
+    add(routerBias, "router bias");
     add(c.attentionChunk > 0 && !c.chunkedLayers.empty(), "chunked attention");
     add(c.nopeInterval > 0, "layers without RoPE");
     add(c.qkL2Norm, "q/k L2 norm");
@@ -115,7 +118,7 @@ CudaEvaluator::CudaEvaluator(const Model &model, int64_t contextLength, ThreadPo
     if (options.device < 0 || options.device >= devices)
         throw std::runtime_error("GPU " + std::to_string(options.device) + " does not exist (" +
                                  std::to_string(devices) + " found)");
-    if (const std::string missing = featuresNotOnCuda(c); !missing.empty())
+    if (const std::string missing = featuresNotOnCuda(model); !missing.empty())
         throw std::runtime_error("the CUDA backend does not run this model's " + missing + " yet");
     CUDA_CHECK(cudaSetDevice(options.device));
     m_gemm = std::make_unique<CublasGemm>(); // its handle belongs to the device selected now

@@ -2,6 +2,8 @@
 // from the tensor table. Expert tensors: GGUF "*_exps*", Hugging Face "*.experts.<n>.*".
 #include "engine/model_info.h"
 
+#include "engine/arch/architectures.h"
+
 #include "engine/model/printable.h"
 
 #include <filesystem>
@@ -110,7 +112,7 @@ ModelInfo describeModel(const ModelFiles &files, const std::string &path)
         if (isRoutedExpertTensor(t.name))
             expertParams += t.elements();
     }
-    info.family = modelFamilyName(info.architecture, info.experts);
+    info.family = familyDisplayName(info.architecture, info.experts);
     info.activeParams = info.totalParams - expertParams;
     const bool expertCountsValid = info.experts > 0 && info.expertsUsed >= 0 && info.expertsUsed <= info.experts;
     if (expertCountsValid && expertParams > 0)
@@ -152,24 +154,6 @@ std::string ggufFileTypeName(int64_t fileType)
     };
     const auto it = kNames.find(fileType);
     return it == kNames.end() ? std::string() : std::string(it->second);
-}
-
-std::string modelFamilyName(const std::string &architecture, int64_t experts)
-{
-    static const std::map<std::string, const char *, std::less<>> kFamilies = {
-        {"mistral", "Mistral"},          {"mixtral", "Mixtral"},          {"qwen2", "Qwen2"},
-        {"qwen3", "Qwen3"},              {"qwen2moe", "Qwen2 MoE"},       {"qwen2_moe", "Qwen2 MoE"},
-        {"qwen3moe", "Qwen3 MoE"},       {"qwen3_moe", "Qwen3 MoE"},      {"olmoe", "OLMoE"},
-        {"deepseek2", "DeepSeek"},       {"deepseek_v2", "DeepSeek-V2"},  {"deepseek_v3", "DeepSeek-V3"},
-        {"kimi_k2", "Kimi K2"},          {"gpt-oss", "gpt-oss"},          {"gpt_oss", "gpt-oss"},
-        {"glm4moe", "GLM-4.5"},          {"glm4_moe", "GLM-4.5"},         {"minimax-m2", "MiniMax-M2"},
-        {"minimax_m2", "MiniMax-M2"},    {"ernie4_5-moe", "ERNIE 4.5 MoE"}, {"ernie4_5_moe", "ERNIE 4.5 MoE"},
-        {"llama4", "Llama 4"},           {"qwen35moe", "Qwen3.5 MoE"},    {"qwen3_5_moe", "Qwen3.5 MoE"},
-    };
-    if (architecture == "llama")
-        return experts > 0 ? "Mixtral" : "Llama";
-    const auto it = kFamilies.find(architecture);
-    return it == kFamilies.end() ? architecture : std::string(it->second);
 }
 
 std::string modelInfoText(const ModelInfo &i)

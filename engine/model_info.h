@@ -36,8 +36,6 @@ ModelInfo describeModel(const ModelFiles &files, const std::string &path);
 
 // "Q4_K_M" for GGUF general.file_type 15 and so on; "" for an id without a name.
 std::string ggufFileTypeName(int64_t fileType);
-// "Mixtral" for a llama with experts, "Qwen3 MoE" for qwen3moe...; the architecture itself otherwise.
-std::string modelFamilyName(const std::string &architecture, int64_t experts);
 
 std::string modelInfoText(const ModelInfo &info);
 std::string modelInfoJson(const ModelInfo &info);

@@ -14,27 +14,35 @@ struct FamilyEntry {
     const char *name; // GGUF general.architecture or config.json model_type
     ArchFamily family;
     void (*configure)(const ConfigReader &, ModelConfig &);
+    const char *displayName; // as people name the family
 };
 
 constexpr FamilyEntry kFamilies[] = {
-    {"llama", ArchFamily::Llama, configureLlama},       {"mistral", ArchFamily::Llama, configureLlama},
-    {"mixtral", ArchFamily::Llama, configureLlama},     {"qwen2", ArchFamily::Qwen2, configureQwen},
-    {"qwen3", ArchFamily::Qwen3, configureQwen},         {"qwen2moe", ArchFamily::Qwen2Moe, configureQwen},
-    {"qwen2_moe", ArchFamily::Qwen2Moe, configureQwen}, {"qwen3moe", ArchFamily::Qwen3Moe, configureQwen},
-    {"qwen3_moe", ArchFamily::Qwen3Moe, configureQwen}, {"olmoe", ArchFamily::Olmoe, configureOlmoe},
-    {"deepseek2", ArchFamily::Deepseek2, configureDeepseek2},
-    {"deepseek_v2", ArchFamily::Deepseek2, configureDeepseek2},
-    {"deepseek_v3", ArchFamily::Deepseek2, configureDeepseek2},
-    {"kimi_k2", ArchFamily::Deepseek2, configureDeepseek2},
-    {"gpt-oss", ArchFamily::GptOss, configureGptOss},   {"gpt_oss", ArchFamily::GptOss, configureGptOss},
-    {"glm4moe", ArchFamily::Glm4Moe, configureGlm4Moe}, {"glm4_moe", ArchFamily::Glm4Moe, configureGlm4Moe},
-    {"minimax-m2", ArchFamily::MinimaxM2, configureMinimaxM2},
-    {"minimax_m2", ArchFamily::MinimaxM2, configureMinimaxM2},
-    {"ernie4_5-moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
-    {"ernie4_5_moe", ArchFamily::Ernie45Moe, configureErnie45Moe},
-    {"llama4", ArchFamily::Llama4, configureLlama4},
-    {"qwen35moe", ArchFamily::Qwen35Moe, configureQwen35Moe},
-    {"qwen3_5_moe", ArchFamily::Qwen35Moe, configureQwen35Moe},
+    {"llama", ArchFamily::Llama, configureLlama, "Llama"},
+    {"mistral", ArchFamily::Llama, configureLlama, "Mistral"},
+    {"mixtral", ArchFamily::Llama, configureLlama, "Mixtral"},
+    {"qwen2", ArchFamily::Qwen2, configureQwen, "Qwen2"},
+    {"qwen3", ArchFamily::Qwen3, configureQwen, "Qwen3"},
+    {"qwen2moe", ArchFamily::Qwen2Moe, configureQwen, "Qwen2 MoE"},
+    {"qwen2_moe", ArchFamily::Qwen2Moe, configureQwen, "Qwen2 MoE"},
+    {"qwen3moe", ArchFamily::Qwen3Moe, configureQwen, "Qwen3 MoE"},
+    {"qwen3_moe", ArchFamily::Qwen3Moe, configureQwen, "Qwen3 MoE"},
+    {"olmoe", ArchFamily::Olmoe, configureOlmoe, "OLMoE"},
+    {"deepseek2", ArchFamily::Deepseek2, configureDeepseek2, "DeepSeek"},
+    {"deepseek_v2", ArchFamily::Deepseek2, configureDeepseek2, "DeepSeek-V2"},
+    {"deepseek_v3", ArchFamily::Deepseek2, configureDeepseek2, "DeepSeek-V3"},
+    {"kimi_k2", ArchFamily::Deepseek2, configureDeepseek2, "Kimi K2"},
+    {"gpt-oss", ArchFamily::GptOss, configureGptOss, "gpt-oss"},
+    {"gpt_oss", ArchFamily::GptOss, configureGptOss, "gpt-oss"},
+    {"glm4moe", ArchFamily::Glm4Moe, configureGlm4Moe, "GLM-4.5"},
+    {"glm4_moe", ArchFamily::Glm4Moe, configureGlm4Moe, "GLM-4.5"},
+    {"minimax-m2", ArchFamily::MinimaxM2, configureMinimaxM2, "MiniMax-M2"},
+    {"minimax_m2", ArchFamily::MinimaxM2, configureMinimaxM2, "MiniMax-M2"},
+    {"ernie4_5-moe", ArchFamily::Ernie45Moe, configureErnie45Moe, "ERNIE 4.5 MoE"},
+    {"ernie4_5_moe", ArchFamily::Ernie45Moe, configureErnie45Moe, "ERNIE 4.5 MoE"},
+    {"llama4", ArchFamily::Llama4, configureLlama4, "Llama 4"},
+    {"qwen35moe", ArchFamily::Qwen35Moe, configureQwen35Moe, "Qwen3.5 MoE"},
+    {"qwen3_5_moe", ArchFamily::Qwen35Moe, configureQwen35Moe, "Qwen3.5 MoE"},
 };
 
 } // namespace
@@ -53,11 +61,21 @@ ModelConfig readModelConfig(const ModelFiles &files)
             return c;
         }
     }
+    std::string supported;
+    for (const FamilyEntry &f : kFamilies)
+        supported += (supported.empty() ? "" : ", ") + std::string(f.name);
     throw ModelFileError("This model's architecture, " + quotedName(arch) + ", is not supported yet.",
-                         "unknown architecture " + quotedName(arch) +
-                             " (supported: llama, mistral, mixtral, qwen2, qwen3, qwen2moe, qwen3moe, olmoe, "
-                             "deepseek2/deepseek_v2/deepseek_v3, kimi_k2, gpt-oss, glm4moe, minimax-m2, "
-                             "ernie4_5-moe, llama4, qwen35moe)");
+                         "unknown architecture " + quotedName(arch) + " (supported: " + supported + ")");
+}
+
+std::string familyDisplayName(const std::string &architecture, int64_t experts)
+{
+    if (architecture == "llama" && experts > 0)
+        return "Mixtral"; // Mixtral's GGUFs say llama
+    for (const FamilyEntry &f : kFamilies)
+        if (architecture == f.name)
+            return f.displayName;
+    return architecture;
 }
 
 void requireGguf(const ConfigReader &r, const char *familyName)

@@ -7,6 +7,9 @@
 
 namespace enclave {
 
+// The family as people name it ("Mixtral" for a llama with experts, "Qwen3 MoE"); an architecture
+// no family knows is returned as it is.
+std::string familyDisplayName(const std::string &architecture, int64_t experts);
 // Throws naming the architecture when no family knows it.
 ModelConfig readModelConfig(const ModelFiles &files);
 // Every weight of the model, shape-checked; owned receives converted buffers.

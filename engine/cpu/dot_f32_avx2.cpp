@@ -175,13 +175,6 @@ struct FormatQ6_K {
 // ---- The codebook formats and MXFP4: vector k is group k, one grid point of 8 magnitudes (or two
 // of 4) widened to floats, times the group's scale, negated where the sign bits say (exact).
 
-constexpr std::array<uint8_t, 128> kIqSignTable = [] {
-    std::array<uint8_t, 128> t{};
-    for (uint32_t i = 0; i < 128; ++i)
-        t[i] = iqSigns(i);
-    return t;
-}();
-
 ENCLAVE_INLINE __m256 pointToFloats(uint64_t point) { return toFloat(_mm256_cvtepu8_epi32(_mm_cvtsi64_si128(int64_t(point)))); }
 ENCLAVE_INLINE __m256 points4ToFloats(uint32_t a, uint32_t b)
 {

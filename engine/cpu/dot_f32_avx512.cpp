@@ -349,14 +349,6 @@ struct FormatIQ4_XS {
 // magnitudes widened to floats, times the group's scale, negated where the sign bits say. Negating a
 // product is exact, so d * (-g) of the references and -(d * g) here are the same float.
 
-// The 8 signs of each 7-bit sign field (element 7's is the field's parity).
-constexpr std::array<uint8_t, 128> kIqSignTable = [] {
-    std::array<uint8_t, 128> t{};
-    for (uint32_t i = 0; i < 128; ++i)
-        t[i] = iqSigns(i);
-    return t;
-}();
-
 // 16 magnitudes from two 8-byte points (or four 4-byte ones) as floats.
 ENCLAVE_INLINE __m512 pointsToFloats(uint64_t low, uint64_t high)
 {

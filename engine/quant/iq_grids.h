@@ -31,4 +31,12 @@ constexpr uint8_t iqSigns(uint32_t field7)
     return uint8_t(s | (uint32_t(std::popcount(s) & 1) << 7));
 }
 
+// iqSigns() of every field, for the kernels.
+inline constexpr std::array<uint8_t, 128> kIqSignTable = [] {
+    std::array<uint8_t, 128> t{};
+    for (uint32_t i = 0; i < 128; ++i)
+        t[i] = iqSigns(i);
+    return t;
+}();
+
 } // namespace enclave
